@@ -1,0 +1,103 @@
+//! `goodhart replay`.
+
+use goodhart_core::parse_actions;
+use goodhart_grid::replay;
+use serde_json::{Map, Value, json};
+
+use super::ScenarioArgs;
+
+/// Arguments of `replay`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Actions: comma-separated names (`up,down,left,right,noop`) or letters (`U,D,L,R,N`, or
+    /// `UDLRN` with no commas). Actions after the episode ends are ignored.
+    #[arg(long, allow_hyphen_values = true)]
+    pub actions: String,
+    /// Seed of the episode's random draws.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let s = args.scenario.load()?;
+    let actions = parse_actions(&args.actions)?;
+    let (traj, states) = replay(&s, args.seed, &actions)?;
+    if args.json {
+        let steps: Vec<Value> = traj
+            .steps
+            .iter()
+            .map(|st| {
+                let events: Map<String, Value> = s
+                    .events
+                    .named(&st.events)
+                    .map(|(k, v)| (k.to_string(), json!(v)))
+                    .collect();
+                json!({
+                    "action": st.action.name(),
+                    "proxy_reward": st.proxy_reward,
+                    "true_reward": st.true_reward,
+                    "events": events,
+                })
+            })
+            .collect();
+        let out = json!({
+            "scenario": s.name,
+            "variant": s.variant,
+            "seed": args.seed,
+            "steps": steps,
+            "proxy_return": traj.proxy_return(),
+            "true_return": traj.true_return(),
+            "terminated": traj.terminated,
+            "truncated": traj.truncated,
+            "length": traj.len(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!("{} seed {}", s.id(), args.seed);
+    s.board_text(&states[0])
+        .iter()
+        .for_each(|l| println!("    {l}"));
+    let (mut proxy, mut truth) = (0.0, 0.0);
+    for (i, st) in traj.steps.iter().enumerate() {
+        proxy += st.proxy_reward;
+        truth += st.true_reward;
+        let events: Vec<String> = s
+            .events
+            .named(&st.events)
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        println!(
+            "{:>4} {:6} proxy {:+7.2} (total {:7.2})  true {:+7.2} (total {:7.2})  {}",
+            i + 1,
+            st.action.name(),
+            st.proxy_reward,
+            proxy,
+            st.true_reward,
+            truth,
+            events.join(" ")
+        );
+    }
+    s.board_text(states.last().expect("initial state"))
+        .iter()
+        .for_each(|l| println!("    {l}"));
+    let end = if traj.terminated {
+        "terminated"
+    } else if traj.truncated {
+        "truncated at the step limit"
+    } else {
+        "still running (more actions would continue it)"
+    };
+    println!(
+        "{} steps, {end}: proxy return {}, true return {}",
+        traj.len(),
+        traj.proxy_return(),
+        traj.true_return()
+    );
+    Ok(())
+}
