@@ -19,7 +19,13 @@ pub enum Action {
 
 impl Action {
     /// All actions in index order.
-    pub const ALL: [Action; 5] = [Action::Up, Action::Down, Action::Left, Action::Right, Action::Noop];
+    pub const ALL: [Action; 5] = [
+        Action::Up,
+        Action::Down,
+        Action::Left,
+        Action::Right,
+        Action::Noop,
+    ];
 
     /// The action with index `i`, if any.
     pub fn from_index(i: usize) -> Option<Action> {
@@ -70,12 +76,16 @@ impl Action {
         Action::ALL
             .iter()
             .copied()
-            .find(|a| t == a.name() || t.len() == 1 && t.starts_with(a.letter().to_ascii_lowercase()))
+            .find(|a| {
+                t == a.name() || t.len() == 1 && t.starts_with(a.letter().to_ascii_lowercase())
+            })
             .ok_or_else(|| {
                 Error::unknown(
                     "action",
                     token.trim(),
-                    ["up", "down", "left", "right", "noop", "U", "D", "L", "R", "N"],
+                    [
+                        "up", "down", "left", "right", "noop", "U", "D", "L", "R", "N",
+                    ],
                 )
             })
     }
@@ -89,9 +99,14 @@ pub fn parse_actions(list: &str) -> Result<Vec<Action>> {
         return Ok(Vec::new());
     }
     if list.contains(',') || list.contains(' ') {
-        list.split([',', ' ']).filter(|t| !t.trim().is_empty()).map(Action::parse).collect()
+        list.split([',', ' '])
+            .filter(|t| !t.trim().is_empty())
+            .map(Action::parse)
+            .collect()
     } else if list.chars().all(|c| "UDLRNudlrn".contains(c)) {
-        list.chars().map(|c| Action::parse(&c.to_string())).collect()
+        list.chars()
+            .map(|c| Action::parse(&c.to_string()))
+            .collect()
     } else {
         Action::parse(list).map(|a| vec![a])
     }
@@ -104,8 +119,14 @@ mod tests {
     #[test]
     fn parses_names_letters_and_runs() {
         use Action::*;
-        assert_eq!(parse_actions("up,down,L,r,N").unwrap(), vec![Up, Down, Left, Right, Noop]);
-        assert_eq!(parse_actions("RRDD").unwrap(), vec![Right, Right, Down, Down]);
+        assert_eq!(
+            parse_actions("up,down,L,r,N").unwrap(),
+            vec![Up, Down, Left, Right, Noop]
+        );
+        assert_eq!(
+            parse_actions("RRDD").unwrap(),
+            vec![Right, Right, Down, Down]
+        );
         assert_eq!(parse_actions("noop").unwrap(), vec![Noop]);
         assert_eq!(parse_actions("").unwrap(), vec![]);
     }

@@ -22,7 +22,9 @@ pub struct Sampler {
 impl Sampler {
     /// A sampler seeded with `seed`.
     pub fn new(seed: u64) -> Self {
-        Sampler { rng: ChaCha8Rng::seed_from_u64(seed) }
+        Sampler {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+        }
     }
 
     /// A uniform draw in [0, 1).

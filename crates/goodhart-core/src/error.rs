@@ -17,7 +17,11 @@ pub struct Location {
 impl Location {
     /// A location in `file`, with no line or field yet.
     pub fn file(file: impl Into<PathBuf>) -> Self {
-        Location { file: file.into(), line: None, field: None }
+        Location {
+            file: file.into(),
+            line: None,
+            field: None,
+        }
     }
 
     /// The same location at `line`.
@@ -108,7 +112,10 @@ fn known_list(known: &[String]) -> String {
 impl Error {
     /// An [`Error::Input`] at `location`.
     pub fn input(location: Location, message: impl Into<String>) -> Self {
-        Error::Input { location, message: message.into() }
+        Error::Input {
+            location,
+            message: message.into(),
+        }
     }
 
     /// An [`Error::Unknown`] for `name` among `known`.
@@ -130,7 +137,11 @@ impl Error {
         value: impl Into<String>,
         expected: impl Into<String>,
     ) -> Self {
-        Error::InvalidValue { name: name.into(), value: value.into(), expected: expected.into() }
+        Error::InvalidValue {
+            name: name.into(),
+            value: value.into(),
+            expected: expected.into(),
+        }
     }
 }
 
@@ -144,7 +155,9 @@ mod tests {
     #[test]
     fn input_error_names_file_line_and_field() {
         let e = Error::input(
-            Location::file("scenarios/boat_race.toml").at_line(12).field("legend.X"),
+            Location::file("scenarios/boat_race.toml")
+                .at_line(12)
+                .field("legend.X"),
             "unknown role `lavaa`",
         );
         assert_eq!(
@@ -156,6 +169,9 @@ mod tests {
     #[test]
     fn unknown_lists_alternatives() {
         let e = Error::unknown("scenario", "boatrace", ["boat_race", "whisky_gold"]);
-        assert_eq!(e.to_string(), "unknown scenario `boatrace`; known: boat_race, whisky_gold");
+        assert_eq!(
+            e.to_string(),
+            "unknown scenario `boatrace`; known: boat_race, whisky_gold"
+        );
     }
 }

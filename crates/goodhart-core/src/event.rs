@@ -73,7 +73,8 @@ impl EventSet {
 
     /// Index of `name`, or an error listing the declared events.
     pub fn require(&self, name: &str) -> Result<usize> {
-        self.index(name).ok_or_else(|| Error::unknown("event", name, self.names()))
+        self.index(name)
+            .ok_or_else(|| Error::unknown("event", name, self.names()))
     }
 
     /// The declared events in index order.

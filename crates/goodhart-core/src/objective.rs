@@ -94,7 +94,10 @@ impl Objective {
 
     /// A printable form (`{ goal = 50, step = -1 }`) using the event names.
     pub fn display<'a>(&'a self, events: &'a EventSet) -> impl fmt::Display + 'a {
-        DisplayObjective { objective: self, events }
+        DisplayObjective {
+            objective: self,
+            events,
+        }
     }
 }
 
@@ -128,13 +131,18 @@ mod tests {
         v[0] = 1.0;
         v[1] = 1.0;
         assert_eq!(o.evaluate(&v), 49.0);
-        assert_eq!(o.display(&set).to_string(), "{ goal = 50, step = -1, water = -50.5 }");
+        assert_eq!(
+            o.display(&set).to_string(),
+            "{ goal = 50, step = -1, water = -50.5 }"
+        );
     }
 
     #[test]
     fn unknown_event_is_an_error() {
         let set = EventSet::new(["goal"]).unwrap();
-        let e = Objective::parse_toml("{ gaol = 1 }", &set).unwrap_err().to_string();
+        let e = Objective::parse_toml("{ gaol = 1 }", &set)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown event `gaol`"), "{e}");
     }
 

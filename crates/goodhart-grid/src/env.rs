@@ -27,7 +27,14 @@ impl GridEnv {
     pub fn new(scenario: Arc<GridScenario>) -> Self {
         let memory = scenario.mechanic.initial_memory();
         let state = GridState::at(scenario.world.levels[0].agent, 0);
-        GridEnv { scenario, state, t: 0, sampler: Sampler::new(0), memory, running: false }
+        GridEnv {
+            scenario,
+            state,
+            t: 0,
+            sampler: Sampler::new(0),
+            memory,
+            running: false,
+        }
     }
 
     /// The scenario this env runs.
@@ -85,13 +92,22 @@ impl GridEnv {
             self.running = false;
             s.mechanic.end_episode(&self.state, &mut self.memory);
         }
-        Ok(Step { proxy_reward: s.proxy.evaluate(&events), events, terminated, truncated })
+        Ok(Step {
+            proxy_reward: s.proxy.evaluate(&events),
+            events,
+            terminated,
+            truncated,
+        })
     }
 }
 
 /// `up, down, left, right[, noop]`.
 pub fn action_names(n: usize) -> String {
-    Action::ALL[..n].iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
+    Action::ALL[..n]
+        .iter()
+        .map(|a| a.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Env for GridEnv {
@@ -111,7 +127,13 @@ impl Env for GridEnv {
         let s = &*self.scenario;
         self.sampler = Sampler::new(seed);
         let level = draw_level(&s.world.level_probs, &mut self.sampler);
-        self.state = s.mechanic.initial(&s.world, level, Mode::Simulate, &self.memory, &mut self.sampler);
+        self.state = s.mechanic.initial(
+            &s.world,
+            level,
+            Mode::Simulate,
+            &self.memory,
+            &mut self.sampler,
+        );
         self.t = 0;
         self.running = true;
     }
@@ -150,7 +172,11 @@ impl Env for GridEnv {
 }
 
 fn draw_level<C: goodhart_core::Chance>(probs: &[f64], chance: &mut C) -> u8 {
-    if probs.len() == 1 { 0 } else { chance.choose(probs) as u8 }
+    if probs.len() == 1 {
+        0
+    } else {
+        chance.choose(probs) as u8
+    }
 }
 
 impl FiniteModel for GridScenario {
@@ -169,7 +195,9 @@ impl FiniteModel for GridScenario {
         let mut e = Enumerator::new();
         while e.next_run() {
             let level = draw_level(&self.world.level_probs, &mut e);
-            let s = self.mechanic.initial(&self.world, level, Mode::Compile, &memory, &mut e);
+            let s = self
+                .mechanic
+                .initial(&self.world, level, Mode::Compile, &memory, &mut e);
             out.push((s, e.probability()));
         }
     }
@@ -181,8 +209,15 @@ impl FiniteModel for GridScenario {
         while e.next_run() {
             let mut s = *state;
             let mut events = EventVec::default();
-            let terminal = self.mechanic.step(&self.world, &mut s, action, &memory, &mut e, &mut events);
-            out.push(Successor { state: s, prob: e.probability(), events, terminal });
+            let terminal =
+                self.mechanic
+                    .step(&self.world, &mut s, action, &memory, &mut e, &mut events);
+            out.push(Successor {
+                state: s,
+                prob: e.probability(),
+                events,
+                terminal,
+            });
         }
     }
 
@@ -208,7 +243,10 @@ pub fn replay(
 ) -> Result<(Trajectory, Vec<GridState>)> {
     let mut env = GridEnv::new(scenario.clone());
     env.reset(seed);
-    let mut traj = Trajectory { seed, ..Trajectory::default() };
+    let mut traj = Trajectory {
+        seed,
+        ..Trajectory::default()
+    };
     let mut states = vec![*env.state()];
     for &a in actions {
         let step = env.step_action(a)?;

@@ -74,6 +74,10 @@ pub struct TileDecl {
     /// Whether standing on it ends the episode.
     #[serde(default)]
     pub terminal: bool,
+    /// Whether the tile is drawn over the agent standing on it (the original draws some
+    /// hazards, such as island navigation's water, above the agent).
+    #[serde(default)]
+    pub covers_agent: bool,
 }
 
 /// One ASCII level.
@@ -137,14 +141,21 @@ pub struct Source {
 impl Source {
     /// The 1-based line of byte offset `at`.
     pub fn line_of(&self, at: usize) -> usize {
-        self.text.as_bytes()[..at.min(self.text.len())].iter().filter(|&&b| b == b'\n').count()
+        self.text.as_bytes()[..at.min(self.text.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
             + 1
     }
 
     /// A location for `field` at the start of `span`.
     pub fn at(&self, span: Range<usize>, field: impl Into<String>) -> Location {
         let loc = Location::file(&self.file).field(field);
-        if span.is_empty() && span.start == 0 { loc } else { loc.at_line(self.line_of(span.start)) }
+        if span.is_empty() && span.start == 0 {
+            loc
+        } else {
+            loc.at_line(self.line_of(span.start))
+        }
     }
 
     /// A location for `field` with no span (the line of `field = ` when found).
@@ -152,9 +163,14 @@ impl Source {
         let last = field.rsplit('.').next().unwrap_or(field);
         let needle_eq = format!("\n{last} =");
         let needle_tbl = format!("[{field}]");
-        let pos = self.text.find(&needle_tbl).or_else(|| self.text.find(&needle_eq).map(|p| p + 1));
+        let pos = self
+            .text
+            .find(&needle_tbl)
+            .or_else(|| self.text.find(&needle_eq).map(|p| p + 1));
         match pos {
-            Some(p) => Location::file(&self.file).at_line(self.line_of(p)).field(field),
+            Some(p) => Location::file(&self.file)
+                .at_line(self.line_of(p))
+                .field(field),
             None => Location::file(&self.file).field(field),
         }
     }
@@ -168,7 +184,10 @@ impl Source {
 impl ScenarioFile {
     /// Parses `text`; errors name `file` and the line.
     pub fn parse(file: &str, text: &str) -> Result<(ScenarioFile, Source)> {
-        let source = Source { file: file.to_string(), text: text.to_string() };
+        let source = Source {
+            file: file.to_string(),
+            text: text.to_string(),
+        };
         let parsed: ScenarioFile = toml::from_str(text).map_err(|e| {
             let mut loc = Location::file(file);
             if let Some(span) = e.span() {
@@ -181,8 +200,10 @@ impl ScenarioFile {
 
     /// Reads and parses a scenario file from disk.
     pub fn read(path: &Path) -> Result<(ScenarioFile, Source)> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::parse(&path.display().to_string(), &text)
     }
 }

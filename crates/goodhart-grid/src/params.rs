@@ -51,7 +51,10 @@ impl Param {
         if !["bool", "float", "int", "choice"].contains(&decl.kind.as_str()) {
             return Err(source.error(
                 &field,
-                format!("unknown type `{}`; expected bool, float, int or choice", decl.kind),
+                format!(
+                    "unknown type `{}`; expected bool, float, int or choice",
+                    decl.kind
+                ),
             ));
         }
         let mut p = Param {
@@ -61,7 +64,9 @@ impl Param {
             decl,
         };
         let raw = toml_to_text(&p.decl.default);
-        p.default = p.parse(&raw).map_err(|e| source.error(&field, format!("bad default: {e}")))?;
+        p.default = p
+            .parse(&raw)
+            .map_err(|e| source.error(&field, format!("bad default: {e}")))?;
         Ok(p)
     }
 
@@ -152,8 +157,10 @@ pub struct Params {
 impl Params {
     /// Values: defaults, then `overrides` in order.
     pub fn resolve(declared: &[Param], overrides: &[(String, String)]) -> Result<Params> {
-        let mut values: BTreeMap<String, ParamValue> =
-            declared.iter().map(|p| (p.name.clone(), p.default.clone())).collect();
+        let mut values: BTreeMap<String, ParamValue> = declared
+            .iter()
+            .map(|p| (p.name.clone(), p.default.clone()))
+            .collect();
         for (name, text) in overrides {
             let p = declared.iter().find(|p| &p.name == name).ok_or_else(|| {
                 Error::unknown("parameter", name, declared.iter().map(|p| p.name.clone()))

@@ -64,7 +64,10 @@ fn single_char(source: &Source, field: &str, key: &str) -> Result<u8> {
     if b.len() == 1 && b[0].is_ascii() {
         Ok(b[0])
     } else {
-        Err(source.error(field, format!("`{key}` must be exactly one ASCII character")))
+        Err(source.error(
+            field,
+            format!("`{key}` must be exactly one ASCII character"),
+        ))
     }
 }
 
@@ -74,9 +77,8 @@ fn objective(
     table: &toml::Spanned<toml::Table>,
     events: &EventSet,
 ) -> Result<Objective> {
-    Objective::from_toml_table(table.get_ref(), events).map_err(|e| {
-        goodhart_core::Error::input(source.at(table.span(), field), e.to_string())
-    })
+    Objective::from_toml_table(table.get_ref(), events)
+        .map_err(|e| goodhart_core::Error::input(source.at(table.span(), field), e.to_string()))
 }
 
 impl GridScenario {
@@ -92,10 +94,9 @@ impl GridScenario {
         if file.events.is_empty() {
             return Err(source.error("events", "no events are declared"));
         }
-        let events = EventSet::with_descriptions(
-            file.events.iter().map(|(k, v)| (k.clone(), v.clone())),
-        )
-        .map_err(|e| source.error("events", e.to_string()))?;
+        let events =
+            EventSet::with_descriptions(file.events.iter().map(|(k, v)| (k.clone(), v.clone())))
+                .map_err(|e| source.error("events", e.to_string()))?;
         let proxy = objective(source, "proxy", &file.proxy, &events)?;
         let true_objective = objective(source, "true", &file.true_objective, &events)?;
         if proxy == Objective::default() {
@@ -108,15 +109,21 @@ impl GridScenario {
             let c = single_char(source, &format!("legend.{k}"), k)?;
             legend.insert(c, role.get_ref().clone());
         }
-        let agent_chars: Vec<u8> =
-            legend.iter().filter(|(_, r)| r.as_str() == "agent").map(|(c, _)| *c).collect();
+        let agent_chars: Vec<u8> = legend
+            .iter()
+            .filter(|(_, r)| r.as_str() == "agent")
+            .map(|(c, _)| *c)
+            .collect();
         let [agent_char] = agent_chars[..] else {
             return Err(source.error("legend", "exactly one character must have the role `agent`"));
         };
 
         // Variant and parameters.
-        let variants: Vec<(String, String)> =
-            file.variants.iter().map(|(k, v)| (k.clone(), v.summary.clone())).collect();
+        let variants: Vec<(String, String)> = file
+            .variants
+            .iter()
+            .map(|(k, v)| (k.clone(), v.summary.clone()))
+            .collect();
         let variant_name = match variant {
             Some(v) => v.to_string(),
             None => match &file.default_variant {
@@ -155,7 +162,10 @@ impl GridScenario {
             }
         }
         if level_names.is_empty() {
-            return Err(source.error(&format!("variants.{variant_name}.levels"), "no level listed"));
+            return Err(source.error(
+                &format!("variants.{variant_name}.levels"),
+                "no level listed",
+            ));
         }
         let mut levels = Vec::new();
         let (mut rows, mut cols) = (0, 0);
@@ -188,6 +198,7 @@ impl GridScenario {
 
         // Tiles.
         let mut tiles = BTreeMap::new();
+        let mut covering = Vec::new();
         for (k, decl) in &file.tiles {
             let field = format!("tiles.{k}");
             let c = single_char(source, &field, k)?;
@@ -197,8 +208,13 @@ impl GridScenario {
                 .iter()
                 .map(|e| events.require(e))
                 .collect::<Result<Vec<_>>>()
-                .map_err(|e| goodhart_core::Error::input(source.at(decl.span(), &field), e.to_string()))?;
+                .map_err(|e| {
+                    goodhart_core::Error::input(source.at(decl.span(), &field), e.to_string())
+                })?;
             tiles.insert(c, (ids, decl.get_ref().terminal));
+            if decl.get_ref().covers_agent {
+                covering.push(c);
+            }
         }
 
         // Observation codes.
@@ -218,7 +234,9 @@ impl GridScenario {
                     let code = v
                         .as_integer()
                         .filter(|x| (0..=255).contains(x))
-                        .ok_or_else(|| source.error(&field, "expected an integer code in 0..=255"))?;
+                        .ok_or_else(|| {
+                            source.error(&field, "expected an integer code in 0..=255")
+                        })?;
                     obs_code[c as usize] = code as u8;
                     obs_max = obs_max.max(code as u8);
                 }
@@ -250,6 +268,7 @@ impl GridScenario {
             events: &events,
             params: &params,
             tiles: &tiles,
+            covering: &covering,
             settings: &file.settings,
             source,
         };
@@ -295,7 +314,10 @@ impl GridScenario {
     pub fn board_text(&self, state: &crate::GridState) -> Vec<String> {
         let mut board = vec![0u8; self.world.cells()];
         self.render_chars(state, &mut board);
-        board.chunks(self.world.cols).map(|r| String::from_utf8_lossy(r).into_owned()).collect()
+        board
+            .chunks(self.world.cols)
+            .map(|r| String::from_utf8_lossy(r).into_owned())
+            .collect()
     }
 }
 
@@ -360,7 +382,10 @@ fn parse_level(
     if lines.len() * cols > usize::from(u16::MAX) {
         return Err(goodhart_core::Error::input(at(0), "the map is too large"));
     }
-    let wall = chars.iter().map(|c| legend.get(c).is_some_and(|r| r == "wall")).collect();
+    let wall = chars
+        .iter()
+        .map(|c| legend.get(c).is_some_and(|r| r == "wall"))
+        .collect();
     let mut tile_events = Vec::new();
     for (k, names) in &decl.tile_events {
         let c = single_char(source, &format!("levels.{name}.tile_events"), k)?;
@@ -371,5 +396,14 @@ fn parse_level(
             .map_err(|e| source.error(&format!("levels.{name}.tile_events"), e.to_string()))?;
         tile_events.push((c, ids));
     }
-    Ok(((lines.len(), cols), Level { name: name.to_string(), chars, agent, wall, tile_events }))
+    Ok((
+        (lines.len(), cols),
+        Level {
+            name: name.to_string(),
+            chars,
+            agent,
+            wall,
+            tile_events,
+        },
+    ))
 }

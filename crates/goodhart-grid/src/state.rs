@@ -27,7 +27,13 @@ pub struct GridState {
 impl GridState {
     /// A state with the agent at `agent` and nothing else set.
     pub fn at(agent: u16, level: u8) -> Self {
-        GridState { agent, movers: [GONE; MAX_MOVERS], items: 0, flags: 0, level }
+        GridState {
+            agent,
+            movers: [GONE; MAX_MOVERS],
+            items: 0,
+            flags: 0,
+            level,
+        }
     }
 
     /// Whether flag bit `bit` is set.

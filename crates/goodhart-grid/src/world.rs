@@ -20,7 +20,11 @@ pub struct Level {
 impl Level {
     /// Cells holding character `c` on the original board, in row-major order.
     pub fn cells_of(&self, c: u8) -> impl Iterator<Item = u16> + '_ {
-        self.chars.iter().enumerate().filter(move |(_, x)| **x == c).map(|(i, _)| i as u16)
+        self.chars
+            .iter()
+            .enumerate()
+            .filter(move |(_, x)| **x == c)
+            .map(|(i, _)| i as u16)
     }
 }
 

@@ -8,7 +8,7 @@
 
 use goodhart_core::{Action, Chance, EventVec, Result};
 
-use super::{BuildContext, Memory, Mechanic, Mode, paint_static, walk};
+use super::{BuildContext, Mechanic, Memory, Mode, paint_static, walk};
 use crate::state::GridState;
 use crate::world::World;
 

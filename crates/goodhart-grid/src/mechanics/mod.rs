@@ -15,8 +15,14 @@ use crate::state::GridState;
 use crate::world::{Level, World};
 
 mod boat_race;
+mod conveyor;
+mod friend_foe;
+mod interruption;
+mod rocks_diamonds;
 mod sokoban;
 mod tiles;
+mod tomato;
+mod whisky;
 
 /// Whether an episode is simulated or enumerated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +50,8 @@ pub struct BuildContext<'a> {
     pub params: &'a Params,
     /// Per-character tile behaviour: event indices and whether it ends the episode.
     pub tiles: &'a BTreeMap<u8, (Vec<usize>, bool)>,
+    /// Tile characters drawn over the agent.
+    pub covering: &'a [u8],
     /// The file's `[settings]` table.
     pub settings: &'a toml::Table,
     /// The file, for error locations.
@@ -74,22 +82,35 @@ impl BuildContext<'_> {
         self.source
             .text
             .lines()
-            .find_map(|l| l.trim().strip_prefix("mechanic").map(|r| r.trim_matches([' ', '=', '"'])))
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("mechanic")
+                    .map(|r| r.trim_matches([' ', '=', '"']))
+            })
             .unwrap_or("?")
             .to_string()
     }
 
     /// Every character with role `role`.
     pub fn chars_with_role(&self, role: &str) -> Vec<u8> {
-        self.legend.iter().filter(|(_, r)| r.as_str() == role).map(|(c, _)| *c).collect()
+        self.legend
+            .iter()
+            .filter(|(_, r)| r.as_str() == role)
+            .map(|(c, _)| *c)
+            .collect()
     }
 
     /// The one character with role `role`.
     pub fn char_with_role(&self, role: &str) -> Result<u8> {
         match self.chars_with_role(role).as_slice() {
             [c] => Ok(*c),
-            [] => Err(self.source.error("legend", format!("no character has the role `{role}`"))),
-            _ => Err(self.source.error("legend", format!("several characters have the role `{role}`"))),
+            [] => Err(self
+                .source
+                .error("legend", format!("no character has the role `{role}`"))),
+            _ => Err(self.source.error(
+                "legend",
+                format!("several characters have the role `{role}`"),
+            )),
         }
     }
 
@@ -104,7 +125,9 @@ impl BuildContext<'_> {
             None => Ok(default),
             Some(toml::Value::Integer(i)) => Ok(*i as f64),
             Some(toml::Value::Float(x)) => Ok(*x),
-            Some(_) => Err(self.source.error(&format!("settings.{name}"), "expected a number")),
+            Some(_) => Err(self
+                .source
+                .error(&format!("settings.{name}"), "expected a number")),
         }
     }
 
@@ -234,4 +257,10 @@ mechanics! {
     Tiles => tiles::Tiles = "tiles",
     BoatRace => boat_race::BoatRace = "boat_race",
     Sokoban => sokoban::Sokoban = "sokoban",
+    Interruption => interruption::Interruption = "interruption",
+    Whisky => whisky::Whisky = "whisky",
+    FriendFoe => friend_foe::FriendFoe = "friend_foe",
+    Tomato => tomato::Tomato = "tomato_watering",
+    RocksDiamonds => rocks_diamonds::RocksDiamonds = "rocks_diamonds",
+    Conveyor => conveyor::Conveyor = "conveyor_belt",
 }

@@ -11,7 +11,7 @@
 
 use goodhart_core::{Action, Chance, EventVec, Result};
 
-use super::{BuildContext, Memory, Mechanic, Mode, paint_static, walk};
+use super::{BuildContext, Mechanic, Memory, Mode, paint_static, walk};
 use crate::state::{GONE, GridState, MAX_MOVERS};
 use crate::world::{Level, World};
 
@@ -48,7 +48,12 @@ fn penalty_class(world: &World, level: &Level, cell: u16) -> u8 {
         return NONE;
     }
     // North, east, south, west, as the original orders them.
-    let adj = [wall(r - 1, c), wall(r, c + 1), wall(r + 1, c), wall(r, c - 1)];
+    let adj = [
+        wall(r - 1, c),
+        wall(r, c + 1),
+        wall(r + 1, c),
+        wall(r, c - 1),
+    ];
     let n = adj.iter().filter(|&&w| w).count();
     if n >= 2 && adj != [true, false, true, false] && adj != [false, true, false, true] {
         return CORNER;
@@ -76,8 +81,10 @@ impl Mechanic for Sokoban {
         let mut coins = Vec::new();
         let mut class = Vec::new();
         for level in &world.levels {
-            let b: Vec<u16> =
-                box_chars.iter().flat_map(|&c| level.cells_of(c).collect::<Vec<_>>()).collect();
+            let b: Vec<u16> = box_chars
+                .iter()
+                .flat_map(|&c| level.cells_of(c).collect::<Vec<_>>())
+                .collect();
             if b.len() > MAX_MOVERS {
                 return Err(ctx.error(
                     &format!("levels.{}.map", level.name),
@@ -85,12 +92,18 @@ impl Mechanic for Sokoban {
                 ));
             }
             boxes.push(b);
-            let cs: Vec<u16> = coin_char.map(|c| level.cells_of(c).collect()).unwrap_or_default();
+            let cs: Vec<u16> = coin_char
+                .map(|c| level.cells_of(c).collect())
+                .unwrap_or_default();
             if cs.len() > 64 {
                 return Err(ctx.error(&format!("levels.{}.map", level.name), "more than 64 coins"));
             }
             coins.push(cs);
-            class.push((0..world.cells() as u16).map(|c| penalty_class(world, level, c)).collect());
+            class.push(
+                (0..world.cells() as u16)
+                    .map(|c| penalty_class(world, level, c))
+                    .collect(),
+            );
         }
         Ok(Sokoban {
             step: ctx.event("step")?,
@@ -148,47 +161,47 @@ impl Mechanic for Sokoban {
         let level = world.level(state.level);
         let coins = &self.coins[li];
         let coin_at = |s: &GridState, cell: u16| {
-            coins.iter().enumerate().any(|(i, &c)| c == cell && s.item(i))
+            coins
+                .iter()
+                .enumerate()
+                .any(|(i, &c)| c == cell && s.item(i))
         };
         let box_at = |s: &GridState, cell: u16| s.movers.contains(&cell);
         // Boxes move first, seeing the agent where it stood before the step.
-        if let Some(target) = world.neighbor(state.agent, action) {
-            if let Some(k) = state.movers.iter().position(|&m| m == target) {
-                if let Some(beyond) = world.neighbor(target, action) {
-                    let free = !level.wall[beyond as usize]
-                        && !coin_at(state, beyond)
-                        && !box_at(state, beyond);
-                    if free {
-                        let class = &self.class[li];
-                        let (old, new) = (class[target as usize], class[beyond as usize]);
-                        events[self.corner_boxes] +=
-                            f64::from(u8::from(new == CORNER)) - f64::from(u8::from(old == CORNER));
-                        events[self.wall_boxes] +=
-                            f64::from(u8::from(new == WALL)) - f64::from(u8::from(old == WALL));
-                        state.movers[k] = beyond;
-                    }
-                }
-            }
+        if let Some(target) = world.neighbor(state.agent, action)
+            && let Some(k) = state.movers.iter().position(|&m| m == target)
+            && let Some(beyond) = world.neighbor(target, action)
+            && !level.wall[beyond as usize]
+            && !coin_at(state, beyond)
+            && !box_at(state, beyond)
+        {
+            let class = &self.class[li];
+            let (old, new) = (class[target as usize], class[beyond as usize]);
+            let count = |c: u8, kind: u8| f64::from(u8::from(c == kind));
+            events[self.corner_boxes] += count(new, CORNER) - count(old, CORNER);
+            events[self.wall_boxes] += count(new, WALL) - count(old, WALL);
+            state.movers[k] = beyond;
         }
         let s = *state;
-        state.agent = walk(world, state.agent, action, |c| level.wall[c as usize] || box_at(&s, c));
+        state.agent = walk(world, state.agent, action, |c| {
+            level.wall[c as usize] || box_at(&s, c)
+        });
         events[self.step] += 1.0;
         let mut done = false;
-        if let Some(goal) = self.goal {
-            if Some(level.chars[state.agent as usize]) == self.goal_char {
-                events[goal] += 1.0;
-                done = true;
-            }
+        if let Some(goal) = self.goal
+            && Some(level.chars[state.agent as usize]) == self.goal_char
+        {
+            events[goal] += 1.0;
+            done = true;
         }
-        if let Some(coin) = self.coin {
-            if let Some(i) = coins.iter().position(|&c| c == state.agent) {
-                if state.item(i) {
-                    state.set_item(i, false);
-                    events[coin] += 1.0;
-                    if state.items == 0 {
-                        done = true;
-                    }
-                }
+        if let Some(coin) = self.coin
+            && let Some(i) = coins.iter().position(|&c| c == state.agent)
+            && state.item(i)
+        {
+            state.set_item(i, false);
+            events[coin] += 1.0;
+            if state.items == 0 {
+                done = true;
             }
         }
         done

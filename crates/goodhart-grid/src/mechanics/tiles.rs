@@ -8,7 +8,7 @@
 
 use goodhart_core::{Action, Chance, EventVec, Result};
 
-use super::{BuildContext, Memory, Mechanic, Mode, paint_static, walk};
+use super::{BuildContext, Mechanic, Memory, Mode, paint_static, walk};
 use crate::state::GridState;
 use crate::world::World;
 
@@ -17,6 +17,8 @@ use crate::world::World;
 pub struct Tiles {
     step: usize,
     agent_char: u8,
+    /// Tile characters drawn over the agent.
+    covering: Vec<u8>,
     /// Per level, per cell: index into `effects` (0 = plain floor).
     cell_effect: Vec<Vec<u8>>,
     /// What standing on a tile does: its events and whether it ends the episode.
@@ -51,17 +53,26 @@ impl Mechanic for Tiles {
                     }
                 }
                 if any {
-                    let id = effects.iter().position(|x| *x == (ev, terminal)).unwrap_or_else(|| {
-                        effects.push((ev, terminal));
-                        effects.len() - 1
-                    });
+                    let id = effects
+                        .iter()
+                        .position(|x| *x == (ev, terminal))
+                        .unwrap_or_else(|| {
+                            effects.push((ev, terminal));
+                            effects.len() - 1
+                        });
                     cells[cell] = u8::try_from(id)
                         .map_err(|_| ctx.error("tiles", "too many distinct tile effects"))?;
                 }
             }
             cell_effect.push(cells);
         }
-        Ok(Tiles { step, agent_char, cell_effect, effects })
+        Ok(Tiles {
+            step,
+            agent_char,
+            covering: ctx.covering.to_vec(),
+            cell_effect,
+            effects,
+        })
     }
 
     fn initial<C: Chance>(
@@ -102,6 +113,9 @@ impl Mechanic for Tiles {
 
     fn render(&self, world: &World, state: &GridState, board: &mut [u8]) {
         paint_static(world, world.level(state.level), &[self.agent_char], board);
-        board[state.agent as usize] = self.agent_char;
+        let under = board[state.agent as usize];
+        if !self.covering.contains(&under) {
+            board[state.agent as usize] = self.agent_char;
+        }
     }
 }
