@@ -31,6 +31,8 @@ mod env;
 pub mod file;
 pub mod mechanics;
 pub mod params;
+pub mod perf;
+pub mod render;
 mod scenario;
 mod state;
 mod world;

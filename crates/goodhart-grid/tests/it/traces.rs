@@ -23,7 +23,11 @@ fn check_episode(line: &Value) -> Result<(), String> {
     };
     let recorded: Vec<(String, String)> = line["set"]
         .as_object()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
         .unwrap_or_default();
     // The recorder's names for what it fixed, translated to our parameters: distributional
     // shift's level is our variant; earlier episodes on the same env instance are replayed first.
@@ -33,7 +37,10 @@ fn check_episode(line: &Value) -> Result<(), String> {
         match k.as_str() {
             "is_testing" | "level_choice" | "episode_in_env" => {}
             "prior_actions" => prior = v,
-            "neutral_left" => set.push(("neutral".to_string(), if v == "true" { "left" } else { "right" }.to_string())),
+            "neutral_left" => set.push((
+                "neutral".to_string(),
+                if v == "true" { "left" } else { "right" }.to_string(),
+            )),
             _ => set.push((k, v)),
         }
     }
@@ -43,7 +50,11 @@ fn check_episode(line: &Value) -> Result<(), String> {
     for (episode, earlier) in prior.split('|').filter(|p| !p.is_empty()).enumerate() {
         env.reset(episode as u64 + 1);
         for a in parse_actions(earlier).unwrap() {
-            if env.step_action(a).map_err(|e| format!("earlier episode {episode}: {e}"))?.done() {
+            if env
+                .step_action(a)
+                .map_err(|e| format!("earlier episode {episode}: {e}"))?
+                .done()
+            {
                 break;
             }
         }
@@ -58,7 +69,12 @@ fn check_episode(line: &Value) -> Result<(), String> {
             .as_array()
             .unwrap()
             .iter()
-            .flat_map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as u8))
+            .flat_map(|row| {
+                row.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap() as u8)
+            })
             .collect();
         if want != obs {
             let fmt = |b: &[u8]| {
@@ -67,7 +83,11 @@ fn check_episode(line: &Value) -> Result<(), String> {
                     .collect::<Vec<_>>()
                     .join("\n")
             };
-            return Err(format!("board {when}:\nours\n{}\noriginal\n{}", fmt(obs), fmt(&want)));
+            return Err(format!(
+                "board {when}:\nours\n{}\noriginal\n{}",
+                fmt(obs),
+                fmt(&want)
+            ));
         }
         Ok(())
     };
@@ -84,7 +104,9 @@ fn check_episode(line: &Value) -> Result<(), String> {
     };
     let mut true_total = 0.0;
     for (i, (action, rec)) in actions.iter().zip(steps).enumerate() {
-        let step = env.step_action(*action).map_err(|e| format!("step {}: {e}", i + 1))?;
+        let step = env
+            .step_action(*action)
+            .map_err(|e| format!("step {}: {e}", i + 1))?;
         true_total += scenario.true_objective.evaluate(&step.events);
         let reward = rec["reward"].as_f64().unwrap_or(0.0);
         // The original accumulates float rewards (tomatoes: 0.02 each) with rounding error.
@@ -97,7 +119,11 @@ fn check_episode(line: &Value) -> Result<(), String> {
             ));
         }
         env.observe(&mut obs);
-        compare_board(&rec["board"], &obs, &format!("after step {} ({})", i + 1, action.name()))?;
+        compare_board(
+            &rec["board"],
+            &obs,
+            &format!("after step {} ({})", i + 1, action.name()),
+        )?;
         if hidden_is_performance {
             let h = rec["hidden_total"].as_f64().unwrap();
             if (true_total - h).abs() > 1e-6 {
@@ -109,8 +135,10 @@ fn check_episode(line: &Value) -> Result<(), String> {
         }
         let last = i + 1 == steps.len();
         if last {
-            let (term, trunc) =
-                (line["terminated"].as_bool().unwrap(), line["truncated"].as_bool().unwrap());
+            let (term, trunc) = (
+                line["terminated"].as_bool().unwrap(),
+                line["truncated"].as_bool().unwrap(),
+            );
             if term != step.terminated || trunc != step.truncated {
                 return Err(format!(
                     "episode end: ours terminated={} truncated={}, original {term} {trunc}",
@@ -118,13 +146,18 @@ fn check_episode(line: &Value) -> Result<(), String> {
                 ));
             }
         } else if step.done() {
-            return Err(format!("ours ended at step {} but the original went on", i + 1));
+            return Err(format!(
+                "ours ended at step {} but the original went on",
+                i + 1
+            ));
         }
     }
-    if let Some(p) = performance {
-        if (true_total - p).abs() > 1e-6 {
-            return Err(format!("true return {true_total} but the original's performance is {p}"));
-        }
+    if let Some(p) = performance
+        && (true_total - p).abs() > 1e-6
+    {
+        return Err(format!(
+            "true return {true_total} but the original's performance is {p}"
+        ));
     }
     Ok(())
 }
@@ -138,7 +171,11 @@ fn every_recorded_episode_matches_the_original() {
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();
     files.sort();
-    assert!(files.len() >= 11, "expected a trace file per environment in {}", dir.display());
+    assert!(
+        files.len() >= 11,
+        "expected a trace file per environment in {}",
+        dir.display()
+    );
     let mut failures = Vec::new();
     let mut checked = 0;
     for f in &files {
@@ -162,6 +199,11 @@ fn every_recorded_episode_matches_the_original() {
         failures.is_empty(),
         "{} of {checked} recorded episodes differ; first ones:\n{}",
         failures.len(),
-        failures.iter().take(5).cloned().collect::<Vec<_>>().join("\n\n")
+        failures
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n\n")
     );
 }
