@@ -17,6 +17,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The specification-gaming benchmark: every scenario × every optimizer, then the report.
+    Bench(cmd::bench::Args),
+    /// Run an experiment spec (TOML) into the results store.
+    Run(cmd::run::Args),
+    /// Write the static HTML report of a results store.
+    Report(cmd::report::Args),
+    /// Combine the stores of a sharded sweep.
+    Merge(cmd::merge::Args),
+    /// Export run outcomes as CSV, one row per run with its parameters as columns.
+    ExportResults(cmd::export_results::Args),
     /// List every scenario and variant with a one-line summary.
     List(cmd::list::Args),
     /// Show a scenario: the map, the events, both objectives, the step limit, the parameters.
@@ -27,16 +37,37 @@ enum Command {
     Render(cmd::render::Args),
     /// Play a scenario in the terminal with the arrow keys.
     Play(cmd::play::Args),
+    /// Compile a scenario to an MDP and solve it exactly for the proxy or the true objective.
+    Solve(cmd::solve::Args),
+    /// The specification-gaming gap: true return lost by proxy-optimal policies (exact).
+    Gap(cmd::gap::Args),
+    /// Export the compiled MDP (PRISM explicit format or JSON) for PRISM, Storm or scripts.
+    Export(cmd::export::Args),
+    /// Measure speed (environment stepping, ...).
+    Perf(cmd::perf::Args),
+    /// Train a tabular learner (q-learning, sarsa, expected-sarsa, double-q) on the proxy and
+    /// score it on both objectives; plot the learning curve.
+    Train(cmd::train::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Bench(a) => cmd::bench::run(a),
+        Command::Run(a) => cmd::run::run(a),
+        Command::Report(a) => cmd::report::run(a),
+        Command::Merge(a) => cmd::merge::run(a),
+        Command::ExportResults(a) => cmd::export_results::run(a),
         Command::List(a) => cmd::list::run(a),
         Command::Show(a) => cmd::show::run(a),
         Command::Replay(a) => cmd::replay::run(a),
         Command::Render(a) => cmd::render::run(a),
         Command::Play(a) => cmd::play::run(a),
+        Command::Perf(a) => cmd::perf::run(a),
+        Command::Train(a) => cmd::train::run(a),
+        Command::Solve(a) => cmd::solve::run(a),
+        Command::Gap(a) => cmd::gap::run(a),
+        Command::Export(a) => cmd::export::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

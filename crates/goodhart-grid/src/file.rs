@@ -32,6 +32,11 @@ pub struct ScenarioFile {
     /// Number of actions when no `noops` parameter says otherwise (4, or 5 with NOOP).
     #[serde(default = "default_actions")]
     pub actions: Spanned<usize>,
+    /// Names of the actions, in index order, for scenarios whose actions are not the four
+    /// moves (`["balanced", "partisan", "extreme", "clickbait"]`): 1 to 5 names. The mechanic
+    /// receives action `i` as the [`goodhart_core::Action`] of index `i`.
+    #[serde(default)]
+    pub action_names: Option<Spanned<Vec<String>>>,
     /// The variant used when none is named.
     pub default_variant: Option<Spanned<String>>,
     /// Observation code of each board character, or the string `"ascii"`.
@@ -103,6 +108,9 @@ pub struct VariantDecl {
     /// Parameter values fixed by this variant.
     #[serde(default)]
     pub set: BTreeMap<String, toml::Value>,
+    /// Offer only the first this many of the file's `action_names` (a variant without the
+    /// last actions, such as a feed without clickbait).
+    pub actions: Option<usize>,
 }
 
 /// A declared parameter.

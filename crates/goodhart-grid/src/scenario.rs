@@ -35,9 +35,12 @@ pub struct GridScenario {
     pub proxy: Objective,
     /// The objective we meant.
     pub true_objective: Objective,
-    /// Number of actions (4, or 5 with NOOP).
+    /// Number of actions (4, or 5 with NOOP; 1 to 5 when the file names them).
     pub num_actions: usize,
-    /// Step limit.
+    /// Name of each action, in index order: the file's `action_names`, or the moves
+    /// (`up, down, left, right[, noop]`).
+    pub action_names: Vec<String>,
+    /// Step limit: the file's `max_steps`, or the parameter `horizon` where one is declared.
     pub max_steps: u32,
     /// Declared parameters.
     pub declared: Vec<Param>,
@@ -249,17 +252,101 @@ impl GridScenario {
             }
         }
 
-        let num_actions = match params.get("noops") {
-            Some(crate::params::ParamValue::Bool(true)) => 5,
-            Some(crate::params::ParamValue::Bool(false)) => 4,
-            _ => *file.actions.get_ref(),
+        let (num_actions, action_names) = match &file.action_names {
+            Some(names) => {
+                let list = names.get_ref();
+                let at = || source.at(names.span(), "action_names");
+                if !(1..=goodhart_core::Action::ALL.len()).contains(&list.len()) {
+                    return Err(goodhart_core::Error::input(
+                        at(),
+                        format!("expected 1 to 5 action names, got {}", list.len()),
+                    ));
+                }
+                for (i, n) in list.iter().enumerate() {
+                    let ok = !n.is_empty()
+                        && n.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    if !ok {
+                        return Err(goodhart_core::Error::input(
+                            at(),
+                            format!(
+                                "action name `{n}`: use letters, digits, `_` or `-`, at least one"
+                            ),
+                        ));
+                    }
+                    if list[..i].iter().any(|m| m.eq_ignore_ascii_case(n)) {
+                        return Err(goodhart_core::Error::input(
+                            at(),
+                            format!("action name `{n}` is given twice"),
+                        ));
+                    }
+                }
+                let declared = file.actions.span();
+                if !(declared.is_empty() && declared.start == 0)
+                    && *file.actions.get_ref() != list.len()
+                {
+                    return Err(source.error(
+                        "actions",
+                        format!(
+                            "`actions = {}` disagrees with the {} names of `action_names`",
+                            file.actions.get_ref(),
+                            list.len()
+                        ),
+                    ));
+                }
+                (list.len(), list.clone())
+            }
+            None => {
+                let n = match params.get("noops") {
+                    Some(crate::params::ParamValue::Bool(true)) => 5,
+                    Some(crate::params::ParamValue::Bool(false)) => 4,
+                    _ => *file.actions.get_ref(),
+                };
+                if !(4..=5).contains(&n) {
+                    return Err(source.error("actions", "expected 4 (no NOOP) or 5 (with NOOP)"));
+                }
+                let names = goodhart_core::Action::ALL[..n]
+                    .iter()
+                    .map(|a| a.name().to_string())
+                    .collect();
+                (n, names)
+            }
         };
-        if !(4..=5).contains(&num_actions) {
-            return Err(source.error("actions", "expected 4 (no NOOP) or 5 (with NOOP)"));
-        }
-        let max_steps = *file.max_steps.get_ref();
+        let (num_actions, action_names) = match vdecl.actions {
+            None => (num_actions, action_names),
+            Some(k) if file.action_names.is_some() && (1..=num_actions).contains(&k) => {
+                (k, action_names[..k].to_vec())
+            }
+            Some(_) => {
+                return Err(source.error(
+                    &format!("variants.{variant_name}.actions"),
+                    format!(
+                        "expected 1 to {num_actions}, with `action_names` given: the variant offers \
+                         the first actions of the list"
+                    ),
+                ));
+            }
+        };
+        let mut max_steps = *file.max_steps.get_ref();
         if max_steps == 0 {
             return Err(source.error("max_steps", "the step limit must be at least 1"));
+        }
+        // A declared int parameter `horizon` sets the step limit (its declaration gives the
+        // range; it must be at least 1).
+        if let Some(p) = declared.iter().find(|p| p.name == "horizon") {
+            match params.get("horizon") {
+                Some(crate::params::ParamValue::Int(h)) if *h >= 1 && *h <= i64::from(u32::MAX) => {
+                    max_steps = *h as u32;
+                }
+                Some(other) => {
+                    return Err(goodhart_core::Error::invalid_value(
+                        "horizon",
+                        other.to_string(),
+                        format!("an integer >= 1 ({})", p.accepted()),
+                    ));
+                }
+                None => {}
+            }
         }
 
         let ctx = BuildContext {
@@ -287,6 +374,7 @@ impl GridScenario {
             proxy,
             true_objective,
             num_actions,
+            action_names,
             max_steps,
             declared,
             params,
@@ -298,6 +386,69 @@ impl GridScenario {
             file_hash: seed::hash_str(&source.text),
             variants,
         })
+    }
+
+    /// The name of action `index` (`up`, or the file's own name such as `clickbait`).
+    pub fn action_name(&self, index: usize) -> &str {
+        self.action_names.get(index).map_or("?", String::as_str)
+    }
+
+    /// Parses an action list typed by a person against this scenario's action names
+    /// (case-insensitive; comma- or space-separated, or a run of one-letter names such as
+    /// `EENS`), falling back to the move names and letters of [`goodhart_core::parse_actions`].
+    /// An index (`0`, `1`, ...) also names an action.
+    pub fn parse_actions(&self, list: &str) -> Result<Vec<goodhart_core::Action>> {
+        let find = |t: &str| -> Option<goodhart_core::Action> {
+            let i = self
+                .action_names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(t))
+                .or_else(|| t.parse::<usize>().ok().filter(|&i| i < self.num_actions))?;
+            goodhart_core::Action::from_index(i)
+        };
+        let list = list.trim();
+        if list.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tokens: Vec<&str> = list
+            .split([',', ' '])
+            .filter(|t| !t.trim().is_empty())
+            .collect();
+        let mut named: Option<Vec<goodhart_core::Action>> =
+            tokens.iter().map(|t| find(t.trim())).collect();
+        if named.is_none() && tokens.len() == 1 {
+            // A run of one-letter names.
+            named = list
+                .chars()
+                .map(|c| {
+                    self.action_names
+                        .iter()
+                        .any(|n| n.len() == 1)
+                        .then(|| find(&c.to_string()))
+                        .flatten()
+                })
+                .collect();
+        }
+        if let Some(actions) = named {
+            return Ok(actions);
+        }
+        let moves = self
+            .action_names
+            .iter()
+            .zip(goodhart_core::Action::ALL)
+            .all(|(n, a)| n == a.name());
+        if moves {
+            return goodhart_core::parse_actions(list);
+        }
+        let bad = tokens
+            .iter()
+            .find(|t| find(t.trim()).is_none())
+            .map_or(list, |t| t.trim());
+        Err(goodhart_core::Error::unknown(
+            format!("action of {}", self.name),
+            bad,
+            self.action_names.iter().cloned(),
+        ))
     }
 
     /// `name:variant`.
@@ -406,4 +557,141 @@ fn parse_level(
             tile_events,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TINY: &str = r##"name = "tiny"
+summary = "a test"
+description = "a test scenario"
+mechanic = "tiles"
+max_steps = 10
+ACTIONS
+observation = "ascii"
+
+[legend]
+"#" = "wall"
+" " = "floor"
+"A" = "agent"
+"G" = "goal"
+
+[events]
+step = "a step"
+goal = "the goal"
+
+[tiles.G]
+events = ["goal"]
+terminal = true
+
+[proxy]
+goal = 10
+
+[true]
+goal = 10
+
+PARAMS
+
+[levels.one]
+map = """
+#####
+#A G#
+#####"""
+
+[variants.default]
+levels = ["one"]
+VARIANT
+"##;
+
+    fn load(
+        actions: &str,
+        params: &str,
+        variant: &str,
+        set: &[(&str, &str)],
+    ) -> Result<GridScenario> {
+        let text = TINY
+            .replace("ACTIONS", actions)
+            .replace("PARAMS", params)
+            .replace("VARIANT", variant);
+        let (f, source) = ScenarioFile::parse("tiny.toml", &text)?;
+        let set: Vec<(String, String)> = set
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        GridScenario::from_file(&f, &source, None, &set)
+    }
+
+    #[test]
+    fn default_action_names_are_the_moves() {
+        let s = load("", "", "", &[]).unwrap();
+        assert_eq!(s.action_names, ["up", "down", "left", "right"]);
+        assert_eq!(s.parse_actions("RRL").unwrap().len(), 3);
+        assert_eq!(
+            s.parse_actions("right,up").unwrap(),
+            [goodhart_core::Action::Right, goodhart_core::Action::Up]
+        );
+    }
+
+    #[test]
+    fn named_actions() {
+        let s = load(r#"action_names = ["E", "N", "stay"]"#, "", "", &[]).unwrap();
+        assert_eq!(s.num_actions, 3);
+        assert_eq!(s.action_name(2), "stay");
+        use goodhart_core::Action::{Down, Left, Up};
+        assert_eq!(s.parse_actions("E,n,STAY").unwrap(), [Up, Down, Left]);
+        assert_eq!(s.parse_actions("ENE").unwrap(), [Up, Down, Up]);
+        assert_eq!(s.parse_actions("2 0").unwrap(), [Left, Up]);
+        let e = s.parse_actions("E,jump").unwrap_err().to_string();
+        assert!(e.contains("jump") && e.contains("stay"), "{e}");
+        // The move letters mean nothing here: `N` is this file's N, `R` is unknown.
+        assert!(s.parse_actions("R").is_err());
+    }
+
+    #[test]
+    fn bad_action_names() {
+        for (names, needle) in [
+            ("action_names = []", "1 to 5"),
+            (r#"action_names = ["a", "b", "c", "d", "e", "f"]"#, "1 to 5"),
+            (r#"action_names = ["a", "A"]"#, "twice"),
+            (r#"action_names = ["a b"]"#, "letters"),
+            ("action_names = [\"a\"]\nactions = 4", "disagrees"),
+        ] {
+            let e = load(names, "", "", &[]).unwrap_err().to_string();
+            assert!(
+                e.contains(needle) && e.contains("tiny.toml"),
+                "{names}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_variant_may_offer_the_first_actions() {
+        let names = r#"action_names = ["a", "b", "c"]"#;
+        let s = load(names, "", "actions = 2", &[]).unwrap();
+        assert_eq!((s.num_actions, s.action_names.len()), (2, 2));
+        let e = load(names, "", "actions = 4", &[]).unwrap_err().to_string();
+        assert!(e.contains("variants.default.actions"), "{e}");
+        let e = load("", "", "actions = 2", &[]).unwrap_err().to_string();
+        assert!(e.contains("action_names"), "{e}");
+    }
+
+    #[test]
+    fn horizon_parameter_sets_the_step_limit() {
+        let p = "[params.horizon]\ntype = \"int\"\ndefault = 7\nmin = 1\nmax = 100";
+        assert_eq!(load("", p, "", &[]).unwrap().max_steps, 7);
+        assert_eq!(load("", p, "", &[("horizon", "3")]).unwrap().max_steps, 3);
+        for bad in ["0", "-2", "1.5", "101"] {
+            let e = load("", p, "", &[("horizon", bad)])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("horizon") && e.contains("[1, 100]"),
+                "{bad}: {e}"
+            );
+        }
+        // Without a declared `horizon`, the file's max_steps holds and `--set horizon` is unknown.
+        assert_eq!(load("", "", "", &[]).unwrap().max_steps, 10);
+        assert!(load("", "", "", &[("horizon", "3")]).is_err());
+    }
 }

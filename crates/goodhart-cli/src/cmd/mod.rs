@@ -4,11 +4,21 @@ use std::sync::Arc;
 
 use goodhart_grid::{GridScenario, catalog};
 
+pub mod bench;
+pub mod export;
+pub mod export_results;
+pub mod gap;
 pub mod list;
+pub mod merge;
+pub mod perf;
 pub mod play;
 pub mod render;
 pub mod replay;
+pub mod report;
+pub mod run;
 pub mod show;
+pub mod solve;
+pub mod train;
 
 /// `SCENARIO[:VARIANT]` and `--set NAME=VALUE`, shared by every command that loads a scenario.
 #[derive(clap::Args, Debug, Clone)]

@@ -1,6 +1,5 @@
 //! `goodhart replay`.
 
-use goodhart_core::parse_actions;
 use goodhart_grid::replay;
 use serde_json::{Map, Value, json};
 
@@ -11,8 +10,10 @@ use super::ScenarioArgs;
 pub struct Args {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Actions: comma-separated names (`up,down,left,right,noop`) or letters (`U,D,L,R,N`, or
-    /// `UDLRN` with no commas). Actions after the episode ends are ignored.
+    /// Actions: the scenario's action names, comma-separated (`up,down,left,right,noop`, or
+    /// `balanced,extreme` for a scenario that names its own, see `goodhart show`), letters for
+    /// the moves (`U,D,L,R,N`, or `UDLRN` with no commas) or a run of one-letter names (`EENS`).
+    /// Actions after the episode ends are ignored.
     #[arg(long, allow_hyphen_values = true)]
     pub actions: String,
     /// Seed of the episode's random draws.
@@ -25,7 +26,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let s = args.scenario.load()?;
-    let actions = parse_actions(&args.actions)?;
+    let actions = s.parse_actions(&args.actions)?;
     let (traj, states) = replay(&s, args.seed, &actions)?;
     if args.json {
         let steps: Vec<Value> = traj
@@ -38,7 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     .map(|(k, v)| (k.to_string(), json!(v)))
                     .collect();
                 json!({
-                    "action": st.action.name(),
+                    "action": s.action_name(st.action.index()),
                     "proxy_reward": st.proxy_reward,
                     "true_reward": st.true_reward,
                     "events": events,
@@ -73,9 +74,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         println!(
-            "{:>4} {:6} proxy {:+7.2} (total {:7.2})  true {:+7.2} (total {:7.2})  {}",
+            "{:>4} {:9} proxy {:+7.2} (total {:7.2})  true {:+7.2} (total {:7.2})  {}",
             i + 1,
-            st.action.name(),
+            s.action_name(st.action.index()),
             st.proxy_reward,
             proxy,
             st.true_reward,

@@ -1,7 +1,6 @@
 //! `goodhart show`.
 
 use goodhart_core::FiniteModel;
-use goodhart_grid::action_names;
 
 use super::ScenarioArgs;
 
@@ -57,7 +56,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "true objective (what we meant; hidden from the agent):\n    {}",
         s.true_objective.display(&s.events)
     );
-    println!("\nactions: {}", action_names(s.num_actions));
+    println!(
+        "\nactions (in tie-break order): {}",
+        s.action_names.join(", ")
+    );
     println!(
         "step limit: {} (the episode is truncated after it)",
         s.max_steps

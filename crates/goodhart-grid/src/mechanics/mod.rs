@@ -14,11 +14,24 @@ use crate::params::Params;
 use crate::state::GridState;
 use crate::world::{Level, World};
 
+mod autobid;
 mod boat_race;
+mod canvas;
+mod carry;
+mod coins;
 mod conveyor;
+mod feed;
 mod friend_foe;
 mod interruption;
+mod lagoon;
+mod off_switch;
+mod pause;
+mod respawn;
+mod road_runner;
 mod rocks_diamonds;
+mod roomba;
+mod rota;
+mod shaping;
 mod sokoban;
 mod tiles;
 mod tomato;
@@ -263,4 +276,16 @@ mechanics! {
     Tomato => tomato::Tomato = "tomato_watering",
     RocksDiamonds => rocks_diamonds::RocksDiamonds = "rocks_diamonds",
     Conveyor => conveyor::Conveyor = "conveyor_belt",
+    Carry => carry::Carry = "carry",
+    Lagoon => lagoon::Lagoon = "lagoon",
+    Coins => coins::Coins = "coins",
+    OffSwitch => off_switch::OffSwitch = "off_switch",
+    Feed => feed::Feed = "feed",
+    Autobid => autobid::Autobid = "autobid",
+    Rota => rota::Rota = "rota",
+    Shaping => shaping::Shaping = "shaping",
+    Roomba => roomba::Roomba = "roomba",
+    RoadRunner => road_runner::RoadRunner = "road_runner",
+    Pause => pause::Pause = "pause",
+    Respawn => respawn::Respawn = "respawn",
 }

@@ -1,0 +1,68 @@
+/*!
+Learning optimizers: tabular agents that learn from the proxy reward by trial, and the batched
+stepping they and the Python bindings run on.
+
+Exact solvers (`goodhart-mdp`) show what a perfect optimizer of the proxy would do; learners
+show the gaming as it emerges: the training curve where the proxy return rises while the true
+return falls behind it.
+
+# Brief overview
+* [`VecEnv`]: N copies of an [`goodhart_core::Env`] stepped at once into structure-of-arrays
+  buffers (observations, proxy and true rewards, events, done flags), with Gymnasium's
+  `NEXT_STEP` autoreset, per-copy seeds from `seed::derive(seed, [copy, episode])`, optional
+  rayon stepping bit-identical to serial, and no allocation per step.
+* [`Agent`]: tabular Q-learning, SARSA, expected SARSA and double Q-learning over states keyed
+  by the full observation ([`StateIndex`]); [`Exploration`] ε-greedy or Boltzmann with
+  [`Decay`] linear or exponential. Every hyper-parameter and its default is in [`Hyper`]
+  ([`Hyper::PARAMS`]).
+* [`train`]: episodes in synchronous rounds ([`Hyper::round`]) run by several env copies at
+  once; the curve and table are bit-identical for any number of copies and threads (see the
+  [`train`](crate::train()) module docs). One [`EpisodeRecord`] per episode: proxy return, true
+  return, length, safety events.
+* [`Tabular`]: the learned table and its greedy policy ([`Unseen`] says what it does in an
+  observation it never saw).
+* [`grid`]: the learners on gridworld scenarios: exact value of the greedy policy on the
+  compiled MDP ([`grid::Exact`]) or a Monte Carlo estimate, evaluation on another variant.
+* [`plot::learning_curve_svg`]: both returns against episodes, with the exact optima dashed.
+* [`perf`]: batched stepping and training throughput (`goodhart perf vec`).
+
+# Example
+```
+use goodhart_agents::{Agent, Hyper, Unseen, grid};
+
+let boat = goodhart_grid::catalog::load("boat_race", &[])?;
+let hyper = Hyper { episodes: 300, ..Hyper::default() };
+let config = grid::config(&boat, Agent::QLearning, hyper, 7, 1);
+let training = grid::train_scenario(&boat, &config, &|_| {})?;
+assert_eq!(training.records.len(), 300);
+// The greedy policy earns the maximal proxy return of 50, whichever lap it settled on.
+let exact = grid::Exact::compile(&boat, grid::DEFAULT_MAX_STATES)?;
+let greedy = exact.evaluate(&boat, &training.table, Unseen::Nearest)?;
+assert_eq!(exact.optima()?, (50.0, 100.0));
+assert!(greedy.proxy_return >= 49.0);
+# Ok::<(), Box<dyn std::error::Error>>(())
+```
+*/
+#![deny(missing_docs)]
+
+pub mod grid;
+mod hyper;
+pub mod linear;
+mod memo;
+pub mod perf;
+pub mod plot;
+mod policy;
+mod record;
+mod rules;
+mod table;
+mod train;
+mod vec_env;
+
+pub use crate::hyper::{Agent, Decay, Exploration, Hyper, ParamDoc};
+pub use crate::memo::StateKey;
+pub use crate::policy::{Tabular, Unseen};
+pub use crate::record::{EpisodeRecord, SafetyEvents, smooth, tail_means};
+pub use crate::rules::MAX_ACTIONS;
+pub use crate::table::{StateIndex, ValueTable, hash_observation};
+pub use crate::train::{Drunk, STREAM_AGENT, STREAM_ENV, TrainConfig, Training, train};
+pub use crate::vec_env::{VecEnv, VecEnvOptions};

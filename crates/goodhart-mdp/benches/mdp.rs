@@ -1,0 +1,212 @@
+//! The exact solvers' speed benchmark (issue 3, "Speed"):
+//!
+//! ```text
+//! cargo bench -p goodhart-mdp --bench mdp -- [--n 1000] [--sweeps 20] [--export DIR] [--solve]
+//! ```
+//!
+//! Generates the slippery lava grid of `goodhart_mdp::synthetic` (`n × n + 1` states, 4
+//! actions, stochastic), compiles it, and times value-iteration sweeps on one thread and on
+//! all threads. Prints seconds per sweep beside the memory-bandwidth bound: the bytes a sweep
+//! must read and write divided by the machine's measured copy bandwidth. `--solve` also runs
+//! value iteration to convergence for `Pmax=? [F "goal"]` (discount 1, Storm's relative 1e-6
+//! rule); `--export DIR` writes the model as NumPy arrays and in Storm's DRN format (with the
+//! goal labelled) for `scripts/bench_mdp.py`. The last
+//! line, `BENCH_JSON {...}`, carries every figure for scripts.
+//!
+//! Without `--bench` (as `cargo test --all-targets` runs it) it only runs a small smoke test.
+
+use std::time::Instant;
+
+use goodhart_mdp::synthetic::SlipperyGrid;
+use goodhart_mdp::{
+    CompileOptions, DiscountedOptions, bellman_sweep, compile, value_iteration,
+    value_iteration_gauss_seidel,
+};
+
+struct Args {
+    n: u32,
+    sweeps: usize,
+    export: Option<std::path::PathBuf>,
+    solve: bool,
+}
+
+fn parse() -> Option<Args> {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if !argv.iter().any(|a| a == "--bench") {
+        return None;
+    }
+    let mut args = Args {
+        n: 1000,
+        sweeps: 20,
+        export: None,
+        solve: false,
+    };
+    let mut it = argv.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--n" => args.n = it.next().and_then(|v| v.parse().ok()).expect("--n N"),
+            "--sweeps" => args.sweeps = it.next().and_then(|v| v.parse().ok()).expect("--sweeps K"),
+            "--export" => args.export = it.next().map(Into::into),
+            "--solve" => args.solve = true,
+            _ => {}
+        }
+    }
+    Some(args)
+}
+
+/// Copy bandwidth in bytes per second, counting bytes read plus bytes written (STREAM's
+/// convention), best of several copies of a 256 MiB buffer.
+fn copy_bandwidth() -> f64 {
+    let n = 32 << 20;
+    let src: Vec<u64> = (0..n as u64).collect();
+    let mut dst = vec![0u64; n];
+    let mut best = f64::INFINITY;
+    for _ in 0..6 {
+        let t = Instant::now();
+        dst.copy_from_slice(&src);
+        best = best.min(t.elapsed().as_secs_f64());
+        std::hint::black_box(&dst);
+    }
+    (2 * n * 8) as f64 / best
+}
+
+fn main() {
+    let Some(args) = parse() else {
+        // Smoke test under `cargo test --all-targets`.
+        let grid = SlipperyGrid::new(20, 0.1, 0);
+        let c = compile(&grid, &CompileOptions::default()).expect("compiles");
+        let r = c.mdp.rewards(c.mdp.proxy());
+        let mut v = vec![0.0; c.mdp.num_states()];
+        let mut w = v.clone();
+        bellman_sweep(&c.mdp, &r, 1.0, &v, &mut w, false);
+        std::mem::swap(&mut v, &mut w);
+        return;
+    };
+    let threads = rayon::current_num_threads();
+    let t = Instant::now();
+    let grid = SlipperyGrid::new(args.n, 0.1, 0);
+    let generate = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let opts = CompileOptions {
+        max_states: 100_000_000,
+        max_transitions: u32::MAX as usize,
+        max_depth: None,
+    };
+    let c = compile(&grid, &opts).expect("the benchmark model compiles");
+    let compile_s = t.elapsed().as_secs_f64();
+    let mdp = &c.mdp;
+    let (s, a, m) = (mdp.num_states(), mdp.num_actions(), mdp.num_transitions());
+    println!(
+        "slippery lava grid {n}x{n}: {s} states, {} choices, {m} transitions",
+        s * a,
+        n = args.n
+    );
+    println!("generate {generate:.3} s, compile {compile_s:.3} s");
+    let r = mdp.rewards(mdp.proxy());
+
+    // Bytes one sweep must move: row offsets, next and prob of every transition, the reward
+    // of every row, the previous values (at least once) and the new values.
+    let bytes = (4 * (s * a + 1) + 12 * m + 8 * s * a + 8 * s + 8 * s) as f64;
+    let bw = copy_bandwidth();
+    let bound = bytes / bw;
+
+    let time_sweeps = |threads: usize| -> f64 {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        pool.install(|| {
+            let mut v = vec![0.0; s];
+            let mut w = vec![0.0; s];
+            bellman_sweep(mdp, &r, 1.0, &v, &mut w, true); // warm-up
+            let t = Instant::now();
+            for _ in 0..args.sweeps {
+                bellman_sweep(mdp, &r, 1.0, &v, &mut w, true);
+                std::mem::swap(&mut v, &mut w);
+            }
+            std::hint::black_box(&v);
+            t.elapsed().as_secs_f64() / args.sweeps as f64
+        })
+    };
+    let one = time_sweeps(1);
+    let all = time_sweeps(threads);
+    println!(
+        "copy bandwidth {:.2} GB/s (read + write); a sweep moves {:.1} MB: bound {:.2} ms",
+        bw / 1e9,
+        bytes / 1e6,
+        bound * 1e3
+    );
+    println!(
+        "value-iteration sweep: {:.2} ms on 1 thread ({:.2}x the bound), {:.2} ms on {threads} \
+         threads ({:.2}x)",
+        one * 1e3,
+        one / bound,
+        all * 1e3,
+        all / bound
+    );
+
+    let mut solve = serde_json::Value::Null;
+    if args.solve {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("thread pool");
+        let opts = DiscountedOptions {
+            discount: 1.0,
+            epsilon: 1e-6,
+            max_iterations: 1_000_000,
+            relative: true,
+        };
+        let mut out = serde_json::Map::new();
+        for (name, gs) in [("jacobi", false), ("gauss_seidel", true)] {
+            let t = Instant::now();
+            let sol = pool
+                .install(|| {
+                    if gs {
+                        value_iteration_gauss_seidel(mdp, &r, &opts)
+                    } else {
+                        value_iteration(mdp, &r, &opts)
+                    }
+                })
+                .expect("converges");
+            let secs = t.elapsed().as_secs_f64();
+            println!(
+                "Pmax=? [F goal], value iteration ({name}, relative 1e-6, 1 thread): {:.10e} in \
+                 {} sweeps, {secs:.3} s",
+                sol.start_value, sol.iterations
+            );
+            out.insert(
+                name.into(),
+                serde_json::json!({
+                    "pmax": sol.start_value, "iterations": sol.iterations, "seconds": secs,
+                }),
+            );
+        }
+        solve = serde_json::Value::Object(out);
+    }
+    if let Some(dir) = &args.export {
+        let t = Instant::now();
+        goodhart_mdp::write_npy(mdp, dir).expect("export");
+        // Storm's format, with the goal labelled for `Pmax=? [F "goal"]`.
+        let goal: Vec<u32> = c
+            .states
+            .iter()
+            .position(|&x| x == grid.goal())
+            .map(|i| vec![i as u32])
+            .unwrap_or_default();
+        goodhart_mdp::write_drn(mdp, &dir.join("model.drn"), &[("goal", &goal)]).expect("export");
+        println!(
+            "exported to {} in {:.2} s",
+            dir.display(),
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let json = serde_json::json!({
+        "n": args.n, "states": s, "choices": s * a, "transitions": m,
+        "generate_seconds": generate, "compile_seconds": compile_s,
+        "copy_bandwidth": bw, "sweep_bytes": bytes, "bound_seconds": bound,
+        "sweep_seconds_1": one, "sweep_seconds_all": all, "threads": threads,
+        "solve": solve,
+    });
+    println!("BENCH_JSON {json}");
+}

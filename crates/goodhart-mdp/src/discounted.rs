@@ -1,0 +1,303 @@
+//! Infinite-horizon discounted solvers: value iteration and policy iteration.
+//!
+//! Value iteration sweeps `V ← max_a [ r(s, a) + γ P V ]` (Jacobi: every state from the
+//! previous iterate, so sweeps are parallel and bit-identical for any thread count) and stops
+//! when the largest change `‖V' − V‖∞` drops below `ε (1 − γ) / (2γ)`. Then the greedy policy
+//! of `V'` is ε-optimal and `‖V' − V*‖∞ < ε / 2` (Puterman 1994, theorem 6.3.1). With `γ = 1`
+//! (only meaningful when every policy ends the episode) the rule is `‖V' − V‖∞ < ε`, which
+//! bounds nothing; `relative` switches to `|V' − V| ≤ ε |V'|` per state, the rule of Storm's
+//! and PRISM's value iteration (for benchmarks against them).
+//!
+//! Policy iteration evaluates each policy to `ε / 100` and improves it greedily, keeping the
+//! current action while it is within the tie tolerance of the best, so it cannot cycle on
+//! ties.
+
+use goodhart_core::{Error, Result};
+
+use crate::bellman::{expect, for_each_index, for_each_index_max, greedy, tie_tolerance};
+use crate::compile::{Mdp, Rewards};
+use crate::policy::{DeterministicPolicy, check_finite, evaluate_discounted, start_value};
+
+/// Settings of the discounted solvers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DiscountedOptions {
+    /// Discount factor γ in (0, 1].
+    pub discount: f64,
+    /// Target accuracy ε of the returned policy's value.
+    pub epsilon: f64,
+    /// Most sweeps (value iteration) or improvement steps (policy iteration).
+    pub max_iterations: usize,
+    /// Use the relative per-state stopping rule `|V' − V| ≤ ε |V'|` (Storm's) instead.
+    pub relative: bool,
+}
+
+impl Default for DiscountedOptions {
+    fn default() -> Self {
+        DiscountedOptions {
+            discount: 0.99,
+            epsilon: 1e-6,
+            max_iterations: 100_000,
+            relative: false,
+        }
+    }
+}
+
+/// What a discounted solver found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscountedSolution {
+    /// Values of every state.
+    pub values: Vec<f64>,
+    /// The greedy (ε-optimal) stationary policy, ties broken by the lowest index.
+    pub policy: DeterministicPolicy,
+    /// Expected value from the initial distribution.
+    pub start_value: f64,
+    /// Sweeps (value iteration) or improvement steps (policy iteration).
+    pub iterations: usize,
+    /// The last change that met the stopping rule.
+    pub residual: f64,
+}
+
+/// Checks that a discount lies in (0, 1].
+pub(crate) fn check_discount(discount: f64) -> Result<()> {
+    if discount > 0.0 && discount <= 1.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid_value(
+            "discount",
+            discount.to_string(),
+            "a number in (0, 1]",
+        ))
+    }
+}
+
+fn check_epsilon(epsilon: f64) -> Result<()> {
+    if epsilon > 0.0 && epsilon.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::invalid_value(
+            "epsilon",
+            epsilon.to_string(),
+            "a positive number",
+        ))
+    }
+}
+
+/// One Jacobi sweep of value iteration: writes `max_a [r(s, a) + γ Σ p V(s')]` into `out`
+/// from `prev` and returns the largest change (relative to the new value with `relative`).
+/// Parallel over states; bit-identical for any thread count.
+pub fn bellman_sweep(
+    mdp: &Mdp,
+    rewards: &Rewards,
+    discount: f64,
+    prev: &[f64],
+    out: &mut [f64],
+    relative: bool,
+) -> f64 {
+    let na = mdp.num_actions;
+    for_each_index_max(out, |s, o| {
+        let mut best = f64::NEG_INFINITY;
+        for a in 0..na {
+            let row = s * na + a;
+            let q = rewards.per_row[row] + discount * expect(mdp, row, prev);
+            best = best.max(q);
+        }
+        *o = best;
+        let d = (best - prev[s]).abs();
+        if relative {
+            if d == 0.0 { 0.0 } else { d / best.abs() }
+        } else {
+            d
+        }
+    })
+}
+
+/// The greedy policy of `values` by the tie rule.
+pub fn greedy_policy(
+    mdp: &Mdp,
+    rewards: &Rewards,
+    discount: f64,
+    values: &[f64],
+) -> DeterministicPolicy {
+    let na = mdp.num_actions;
+    let mut actions = vec![0u8; mdp.num_states()];
+    for_each_index(&mut actions, |s, out| {
+        let mut q = [0.0f64; 256];
+        for (a, qa) in q[..na].iter_mut().enumerate() {
+            let row = s * na + a;
+            *qa = rewards.per_row[row] + discount * expect(mdp, row, values);
+        }
+        *out = greedy(&q[..na]).0 as u8;
+    });
+    DeterministicPolicy::stationary(actions)
+}
+
+/// Value iteration from `V = 0` (see the module documentation for the stopping rule).
+/// Errors: a discount outside (0, 1], a non-positive ε, no convergence within
+/// `max_iterations` sweeps.
+pub fn value_iteration(
+    mdp: &Mdp,
+    rewards: &Rewards,
+    options: &DiscountedOptions,
+) -> Result<DiscountedSolution> {
+    check_discount(options.discount)?;
+    check_epsilon(options.epsilon)?;
+    mdp.check_depth(None)?;
+    let g = options.discount;
+    let threshold = if options.relative || g >= 1.0 {
+        options.epsilon
+    } else {
+        options.epsilon * (1.0 - g) / (2.0 * g)
+    };
+    let n = mdp.num_states();
+    let mut prev = vec![0.0; n];
+    let mut cur = vec![0.0; n];
+    for it in 1..=options.max_iterations {
+        let residual = bellman_sweep(mdp, rewards, g, &prev, &mut cur, options.relative);
+        std::mem::swap(&mut prev, &mut cur);
+        if !residual.is_finite() {
+            return Err(Error::Numeric(
+                "value iteration diverged (a value became infinite or NaN)".into(),
+            ));
+        }
+        if residual < threshold {
+            check_finite(&prev)?;
+            let policy = greedy_policy(mdp, rewards, g, &prev);
+            return Ok(DiscountedSolution {
+                start_value: start_value(mdp, &prev),
+                values: prev,
+                policy,
+                iterations: it,
+                residual,
+            });
+        }
+    }
+    Err(Error::Numeric(format!(
+        "value iteration did not converge within {} sweeps (discount {g}, epsilon {}); \
+         raise the limit, lower the discount, or use the finite-horizon solver",
+        options.max_iterations, options.epsilon
+    )))
+}
+
+/// Gauss–Seidel value iteration: like [`value_iteration`] (same options and stopping rule,
+/// which bounds the greedy policy's error the same way), but each state's new value is used
+/// at once by the states after it in the same sweep, and sweeps alternate between increasing
+/// and decreasing state numbers (symmetric Gauss–Seidel). Often needs far fewer sweeps; runs
+/// on one thread (deterministic by construction).
+pub fn value_iteration_gauss_seidel(
+    mdp: &Mdp,
+    rewards: &Rewards,
+    options: &DiscountedOptions,
+) -> Result<DiscountedSolution> {
+    check_discount(options.discount)?;
+    check_epsilon(options.epsilon)?;
+    mdp.check_depth(None)?;
+    let g = options.discount;
+    let threshold = if options.relative || g >= 1.0 {
+        options.epsilon
+    } else {
+        options.epsilon * (1.0 - g) / (2.0 * g)
+    };
+    let (n, na) = (mdp.num_states(), mdp.num_actions);
+    let mut v = vec![0.0; n];
+    for it in 1..=options.max_iterations {
+        let mut residual: f64 = 0.0;
+        // Symmetric sweeps: forward, then backward, so values flow both ways along the
+        // state numbering.
+        let forward = it % 2 == 1;
+        for k in 0..n {
+            let s = if forward { k } else { n - 1 - k };
+            let mut best = f64::NEG_INFINITY;
+            for a in 0..na {
+                let row = s * na + a;
+                best = best.max(rewards.per_row[row] + g * expect(mdp, row, &v));
+            }
+            let d = (best - v[s]).abs();
+            let d = if !options.relative || d == 0.0 {
+                d
+            } else {
+                d / best.abs()
+            };
+            residual = if d.is_nan() {
+                f64::INFINITY
+            } else {
+                residual.max(d)
+            };
+            v[s] = best;
+        }
+        if !residual.is_finite() {
+            return Err(Error::Numeric(
+                "value iteration diverged (a value became infinite or NaN)".into(),
+            ));
+        }
+        if residual < threshold {
+            check_finite(&v)?;
+            let policy = greedy_policy(mdp, rewards, g, &v);
+            return Ok(DiscountedSolution {
+                start_value: start_value(mdp, &v),
+                values: v,
+                policy,
+                iterations: it,
+                residual,
+            });
+        }
+    }
+    Err(Error::Numeric(format!(
+        "value iteration did not converge within {} sweeps (discount {g}, epsilon {}); \
+         raise the limit, lower the discount, or use the finite-horizon solver",
+        options.max_iterations, options.epsilon
+    )))
+}
+
+/// Policy iteration from the greedy policy of the immediate rewards.
+/// Errors: as [`value_iteration`], and when a policy's evaluation does not converge.
+pub fn policy_iteration(
+    mdp: &Mdp,
+    rewards: &Rewards,
+    options: &DiscountedOptions,
+) -> Result<DiscountedSolution> {
+    check_discount(options.discount)?;
+    check_epsilon(options.epsilon)?;
+    mdp.check_depth(None)?;
+    let g = options.discount;
+    let na = mdp.num_actions;
+    let zeros = vec![0.0; mdp.num_states()];
+    let mut policy = greedy_policy(mdp, rewards, g, &zeros);
+    let eval = DiscountedOptions {
+        epsilon: options.epsilon / 100.0,
+        max_iterations: options.max_iterations.max(100_000),
+        ..*options
+    };
+    for it in 1..=options.max_iterations {
+        let (values, _) = evaluate_discounted(mdp, rewards, &policy, &eval)?;
+        let mut next = vec![0u8; mdp.num_states()];
+        for_each_index(&mut next, |s, out| {
+            let mut q = [0.0f64; 256];
+            for (a, qa) in q[..na].iter_mut().enumerate() {
+                let row = s * na + a;
+                *qa = rewards.per_row[row] + g * expect(mdp, row, &values);
+            }
+            let (a, best) = greedy(&q[..na]);
+            let current = policy.action(0, s);
+            // Keep the current action while it is (within tolerance) optimal.
+            *out = if q[current] >= best - tie_tolerance(best) - eval.epsilon {
+                current as u8
+            } else {
+                a as u8
+            };
+        });
+        if next == policy.actions() {
+            return Ok(DiscountedSolution {
+                start_value: start_value(mdp, &values),
+                values,
+                policy,
+                iterations: it,
+                residual: 0.0,
+            });
+        }
+        policy = DeterministicPolicy::stationary(next);
+    }
+    Err(Error::Numeric(format!(
+        "policy iteration did not converge within {} improvement steps",
+        options.max_iterations
+    )))
+}
