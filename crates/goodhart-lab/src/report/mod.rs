@@ -92,12 +92,13 @@ pub fn write(store: &Store, out: &Path, options: &ReportOptions) -> Result<Repor
                     .and_then(|a| serde_json::from_slice::<Episode>(&a.data).ok())
             };
             for a in artefacts.iter().filter(|a| a.media_type == "image/gif") {
+                // Keep the `.gif` extension so browsers and file managers know the type.
                 let file = format!(
-                    "{}-{}-{}-{}",
+                    "{}-{}-{}-{}.gif",
                     html::slug(&row.scenario),
                     html::slug(&row.variant),
                     &first[..first.len().min(8)],
-                    html::slug(&a.name)
+                    html::slug(a.name.trim_end_matches(".gif"))
                 );
                 let path = img_dir.join(&file);
                 std::fs::write(&path, &a.data).map_err(|e| Error::io(&path, e))?;
