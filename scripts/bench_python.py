@@ -77,6 +77,10 @@ def main() -> int:
         print("minigrid is not installed: pip install minigrid", file=sys.stderr)
         return 2
     gym.register_envs(goodhart)
+    profile = goodhart._core.BUILD_PROFILE
+    if profile != "release" and not args.json:
+        print("warning: goodhart is a debug build (maturin develop without --release): its "
+              "figures are not representative", file=sys.stderr)
 
     gid = goodhart.env_id(args.scenario)
     mg = "MiniGrid-Empty-8x8-v0"
@@ -99,6 +103,7 @@ def main() -> int:
         print(json.dumps({
             "scenario": args.scenario,
             "copies": args.copies,
+            "build_profile": profile,
             "steps_per_second": results,
             "ratios": ratios,
             "python": platform.python_version(),
@@ -106,8 +111,9 @@ def main() -> int:
             "numpy": np.__version__,
         }, indent=2))
         return 0
-    print(f"goodhart scenario {args.scenario} ({gid}); MiniGrid {mg}; {args.copies} copies; "
-          f"Python {platform.python_version()}, Gymnasium {gym.__version__}")
+    print(f"goodhart scenario {args.scenario} ({gid}, {profile} build); MiniGrid {mg}; "
+          f"{args.copies} copies; Python {platform.python_version()}, "
+          f"Gymnasium {gym.__version__}")
     rows = [
         ("(a) goodhart, one env, Gymnasium API", results["goodhart_single"]),
         (f"(b) goodhart vector env x{args.copies}", results["goodhart_vector"]),

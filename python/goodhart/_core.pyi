@@ -15,6 +15,8 @@ __version__: str
 DEFAULT_TILE: int
 #: The results store used when none is named (``goodhart.db``).
 DEFAULT_STORE: str
+#: ``"release"`` or ``"debug"`` (a development build: correct, but not for speed figures).
+BUILD_PROFILE: str
 
 Overrides = list[tuple[str, str]]
 

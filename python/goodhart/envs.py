@@ -42,7 +42,7 @@ limit (``env.unwrapped.max_steps``), applied by the env itself (no ``TimeLimit``
 from __future__ import annotations
 
 import numbers
-from typing import Any, ClassVar, SupportsFloat
+from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
@@ -138,7 +138,7 @@ class GoodhartEnv(gym.Env[np.ndarray, np.int64]):
         InvalidValueError: a parameter value out of range, or an unknown render mode.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": _RENDER_MODES, "render_fps": 4}
+    metadata = {"render_modes": _RENDER_MODES, "render_fps": 4}
 
     #: Pixels per board cell of ``render()`` in ``rgb_array`` mode.
     render_tile: int = _core.DEFAULT_TILE
@@ -154,7 +154,7 @@ class GoodhartEnv(gym.Env[np.ndarray, np.int64]):
             raise InvalidValueError(
                 f"unknown render_mode {render_mode!r}: expected one of {_RENDER_MODES} or None"
             )
-        self._core = _core.Env(scenario, variant, _overrides(params))
+        self._core: _core.Env = _core.Env(scenario, variant, _overrides(params))
         rows, cols = self._core.shape
         self.observation_space = spaces.Box(
             low=0, high=int(self._core.obs_max), shape=(rows, cols), dtype=np.uint8
@@ -263,7 +263,7 @@ class GoodhartVectorEnv(VectorEnv):
         parallel: step chunks of copies on rayon's threads (bit-identical results).
     """
 
-    metadata: ClassVar[dict[str, Any]] = {
+    metadata = {
         "render_modes": _RENDER_MODES,
         "render_fps": 4,
         "autoreset_mode": AutoresetMode.NEXT_STEP,
@@ -290,7 +290,7 @@ class GoodhartVectorEnv(VectorEnv):
             raise InvalidValueError(f"invalid num_envs {num_envs!r}: expected an int >= 1")
         if num_envs < 1:
             raise InvalidValueError(f"invalid num_envs {num_envs}: expected an int >= 1")
-        self._core = _core.VecEnv(
+        self._core: _core.VecEnv = _core.VecEnv(
             scenario, int(num_envs), variant, _overrides(params), parallel
         )
         self.num_envs = int(num_envs)
@@ -298,15 +298,17 @@ class GoodhartVectorEnv(VectorEnv):
         self.single_observation_space = spaces.Box(
             low=0, high=int(self._core.obs_max), shape=(rows, cols), dtype=np.uint8
         )
-        self.single_action_space = spaces.Discrete(self._core.num_actions)
+        self.single_action_space: spaces.Discrete = spaces.Discrete(self._core.num_actions)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.render_mode = render_mode
-        self.copy = bool(copy)
+        self.copy: bool = bool(copy)
         self.scenario: str = self._core.id.split(":")[0]
         self.event_names: list[str] = self._core.event_names
         n, e = self.num_envs, len(self.event_names)
-        self._all = np.ones(n, dtype=bool)
+        self._buffers: tuple[np.ndarray, ...] = ()
+        self._mask: np.ndarray = np.zeros(n, dtype=np.bool_)
+        self._info: dict[str, Any] = {}
         if not self.copy:
             self._buffers = (
                 np.zeros((n, rows, cols), dtype=np.uint8),
@@ -317,8 +319,6 @@ class GoodhartVectorEnv(VectorEnv):
                 np.zeros((n, e), dtype=np.float64),
                 np.zeros(n, dtype=np.bool_),
             )
-            self._mask = np.zeros(n, dtype=np.bool_)
-            self._info: dict[str, Any] = {}
 
     def reset(
         self,

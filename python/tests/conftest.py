@@ -21,16 +21,27 @@ def no_warnings():
     assert not caught, [f"{w.category.__name__}: {w.message}" for w in caught]
 
 
+def _newest_source() -> float:
+    newest = 0.0
+    for folder in ("crates", "scenarios"):
+        for p in (REPO / folder).rglob("*"):
+            if p.suffix in (".rs", ".toml", ".txt") and p.is_file():
+                newest = max(newest, p.stat().st_mtime)
+    return newest
+
+
 def goodhart_binary() -> str | None:
-    """The `goodhart` CLI: $GOODHART_BIN, else target/debug or target/release, else PATH."""
+    """The `goodhart` CLI: $GOODHART_BIN, else a target/debug or target/release build newer
+    than every source file (`cargo test` builds it), else None."""
     env = os.environ.get("GOODHART_BIN")
     if env:
-        return env
+        return shutil.which(env) or env
+    newest = _newest_source()
     for profile in ("debug", "release"):
         p = REPO / "target" / profile / "goodhart"
-        if p.exists():
+        if p.exists() and p.stat().st_mtime >= newest:
             return str(p)
-    return shutil.which("goodhart")
+    return None
 
 
 SMALL_SPEC = """

@@ -110,7 +110,8 @@ def test_seeding_matches_rust_replay():
 def test_seeding_matches_the_cli():
     exe = goodhart_binary()
     if exe is None:
-        pytest.skip("the goodhart binary is not built (cargo build -p goodhart-cli)")
+        pytest.skip("no up-to-date goodhart binary (cargo build -p goodhart-cli, or set "
+                    "GOODHART_BIN)")
     env = gym.make("goodhart/SafeInterruptibility-v0")
     names = env.unwrapped.action_names
     rng = np.random.default_rng(1)

@@ -52,7 +52,7 @@ def test_matches_single_envs_with_next_step_autoreset(scenario, copy):
     assert resets > 0
 
 
-def test_metadata_spaces_and_make_vec():
+def test_metadata_spaces_and_make_vec(no_warnings):
     envs = gym.make_vec("goodhart/BoatRace-v0", num_envs=8)
     assert isinstance(envs, GoodhartVectorEnv)
     assert envs.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP

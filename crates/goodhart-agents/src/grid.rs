@@ -257,7 +257,9 @@ pub fn estimate(
 }
 
 /// The greedy policy's returns on `scenario`: exact when it compiles within `max_states`
-/// states, otherwise a Monte Carlo mean over `episodes` rollouts.
+/// states, otherwise a Monte Carlo mean over `episodes` rollouts (always for an env that
+/// remembers across episodes, see [`remembers_across_episodes`]; each of the 32 rollout copies
+/// keeps its memory over its episodes).
 pub fn evaluate(
     scenario: &Arc<GridScenario>,
     table: &Tabular,
@@ -275,6 +277,11 @@ pub fn evaluate(
                 table.num_actions()
             ),
         ));
+    }
+    if remembers_across_episodes(scenario) {
+        // The compiled model starts every episode from a fresh memory; an adaptive opponent
+        // is only seen adapting over a run of episodes.
+        return estimate(scenario, table, unseen, episodes, seed_value);
     }
     match Exact::compile(scenario, max_states) {
         Ok(exact) => exact.evaluate(scenario, table, unseen),

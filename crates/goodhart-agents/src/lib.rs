@@ -15,16 +15,28 @@ return falls behind it.
   by the full observation ([`StateIndex`]); [`Exploration`] ε-greedy or Boltzmann with
   [`Decay`] linear or exponential. Every hyper-parameter and its default is in [`Hyper`]
   ([`Hyper::PARAMS`]).
-* [`train`]: episodes in synchronous rounds ([`Hyper::round`]) run by several env copies at
-  once; the curve and table are bit-identical for any number of copies and threads (see the
-  [`train`](crate::train()) module docs). One [`EpisodeRecord`] per episode: proxy return, true
-  return, length, safety events.
+* [`train()`]: episodes in synchronous rounds ([`Hyper::round`]) run by several env copies at
+  once; the curve and table are bit-identical for any number of copies and threads (see
+  *Training semantics* below). One [`EpisodeRecord`] per episode: proxy return, true return,
+  length, safety events.
 * [`Tabular`]: the learned table and its greedy policy ([`Unseen`] says what it does in an
   observation it never saw).
 * [`grid`]: the learners on gridworld scenarios: exact value of the greedy policy on the
   compiled MDP ([`grid::Exact`]) or a Monte Carlo estimate, evaluation on another variant.
 * [`plot::learning_curve_svg`]: both returns against episodes, with the exact optima dashed.
 * [`perf`]: batched stepping and training throughput (`goodhart perf vec`).
+
+# Training semantics
+Episodes are numbered `0..episodes` and grouped into rounds of [`Hyper::round`] episodes. Every
+episode of a round acts on the table as it was when the round started plus its own updates
+(kept in a private copy-on-write overlay); when the round is over, its transitions are replayed
+onto the table in episode order with the same rule, and observations first seen in the round
+are interned in that order. A round of 1 is classic online learning. Episode `e` resets its env
+with `seed::derive(seed, [0, e])` and draws its actions from `seed::derive(seed, [1, e])`, so
+which env copy runs it, how many copies there are ([`TrainConfig::envs`]) and how many threads
+rayon has change nothing (except for an env that remembers across episodes, such as friend or
+foe's adaptive bandit, which [`grid::config`] runs on one copy). Time limits are not terminal:
+a truncated step still bootstraps from the next observation.
 
 # Example
 ```

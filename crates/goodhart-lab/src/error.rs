@@ -34,6 +34,9 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// An optimizer cannot handle a scenario (too large for exact analysis, ...).
+    #[error("{0}")]
+    Optimizer(String),
     /// An optimizer failed on one run.
     #[error("run {run_id} ({what}): {message}")]
     Run {

@@ -51,6 +51,7 @@ mod canonical;
 mod error;
 pub mod export;
 mod glob;
+mod grid_model;
 pub mod optimizer;
 mod progress;
 pub mod reference;
@@ -61,6 +62,7 @@ pub mod store;
 mod time;
 
 pub use crate::error::{Error, Result};
+pub use crate::grid_model::GridModel;
 pub use crate::optimizer::{
     Artefact, CurvePoint, Episode, Optimizer, Outcome, ParamInfo, Params, Record, Registry,
     RunContext, RunResult, register_builtin,

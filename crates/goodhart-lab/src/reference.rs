@@ -14,6 +14,8 @@ use crate::optimizer::Trace;
 pub struct Reference {
     /// Compiled states.
     pub states: u64,
+    /// Whether every figure is exact (otherwise some are Monte Carlo estimates).
+    pub exact: bool,
     /// Proxy return of every proxy-optimal policy.
     pub proxy_optimal_proxy: f64,
     /// Least true return over proxy-optimal policies.

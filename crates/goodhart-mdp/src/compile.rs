@@ -421,20 +421,17 @@ where
                             j as u32
                         }
                     };
-                    let id = match x.label_hint {
-                        Some(id) => id,
-                        None => {
-                            let key = x.key;
-                            match labels.get(&key) {
-                                Some(id) => *id,
-                                None => {
-                                    let id = event_table.len() as u32;
-                                    labels.insert(key, id);
-                                    event_table.push(x.events);
-                                    id
-                                }
+                    let id = match &x.label {
+                        Label::Known(id) => *id,
+                        Label::New(key) => match labels.get(&**key) {
+                            Some(id) => *id,
+                            None => {
+                                let id = event_table.len() as u32;
+                                labels.insert(**key, id);
+                                event_table.push(EventVec(key.map(f64::from_bits)));
+                                id
                             }
-                        }
+                        },
                     };
                     next.push(j | if x.terminal { TERMINAL } else { 0 });
                     prob.push(x.prob);
@@ -482,11 +479,25 @@ const WINDOW_SUCCESSORS: usize = 1 << 18;
 struct Pending<S> {
     state: S,
     prob: f64,
-    events: EventVec,
-    key: [u64; MAX_EVENTS],
     terminal: bool,
     state_hint: Option<u32>,
-    label_hint: Option<u32>,
+    label: Label,
+}
+
+/// The events of a pending successor: an id already assigned, or the key of events not yet
+/// numbered (rare; boxed to keep [`Pending`] small).
+enum Label {
+    Known(u32),
+    New(Box<[u64; MAX_EVENTS]>),
+}
+
+impl Label {
+    fn matches(&self, id: Option<u32>, key: &[u64; MAX_EVENTS]) -> bool {
+        match self {
+            Label::Known(k) => id == Some(*k),
+            Label::New(k) => id.is_none() && **k == *key,
+        }
+    }
 }
 
 /// The merged rows of one state: row lengths (one per action) and their successors.
@@ -543,11 +554,22 @@ fn expand_state<M: FiniteModel>(
                 continue;
             }
             let key = event_key(&x.events);
+            // Consecutive transitions often carry the same events.
+            let label_hint = match last_label {
+                Some((k, id)) if *k == key => *id,
+                _ => {
+                    let id = labels.get(&key).copied();
+                    *last_label = Some((key, id));
+                    id
+                }
+            };
             let found = if buf.len() <= 8 {
                 // Short rows: a linear scan beats hashing.
-                succ[row_start..]
-                    .iter()
-                    .position(|y| y.state == x.state && y.terminal == x.terminal && y.key == key)
+                succ[row_start..].iter().position(|y| {
+                    y.state == x.state
+                        && y.terminal == x.terminal
+                        && y.label.matches(label_hint, &key)
+                })
             } else {
                 match merge.get(&(x.state, key, x.terminal)) {
                     Some(&k) => Some(k),
@@ -559,26 +581,16 @@ fn expand_state<M: FiniteModel>(
             };
             match found {
                 Some(k) => succ[row_start + k].prob += x.prob,
-                None => {
-                    // Consecutive transitions often carry the same events.
-                    let label_hint = match last_label {
-                        Some((k, id)) if *k == key => *id,
-                        _ => {
-                            let id = labels.get(&key).copied();
-                            *last_label = Some((key, id));
-                            id
-                        }
-                    };
-                    succ.push(Pending {
-                        state: x.state,
-                        prob: x.prob,
-                        events: x.events,
-                        key,
-                        terminal: x.terminal,
-                        state_hint: states.get_index_of(&x.state).map(|j| j as u32),
-                        label_hint,
-                    });
-                }
+                None => succ.push(Pending {
+                    state: x.state,
+                    prob: x.prob,
+                    terminal: x.terminal,
+                    state_hint: states.get_index_of(&x.state).map(|j| j as u32),
+                    label: match label_hint {
+                        Some(id) => Label::Known(id),
+                        None => Label::New(Box::new(key)),
+                    },
+                }),
             }
         }
         if (sum - 1.0).abs() > 1e-9 {

@@ -5,7 +5,6 @@
 //! * `paper`: the direction of the AI Safety Gridworlds paper's results.
 //! * `determinism`: same seed, same curve, for any batch size and thread count.
 //! * `vec_env`: batched stepping (autoreset, seeds, serial = parallel).
-//! * `cli`: `goodhart train` and `goodhart perf vec` end to end.
 
 mod determinism;
 mod optimum;

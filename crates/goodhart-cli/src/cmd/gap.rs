@@ -7,10 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use goodhart_core::{Action, Error, FiniteModel, Trajectory, TrajectoryStep};
 use goodhart_grid::{GridScenario, GridState, catalog, render};
-use goodhart_mdp::factored::{FactorOptions, FactoredMdp};
-use goodhart_mdp::{CompileOptions, CompiledMdp, GapOptions, GapReport, Path};
+
+use goodhart_mdp::{CompileOptions, CompiledMdp, GapOptions, GapReport};
 use serde::Serialize;
 
 use super::ScenarioArgs;
@@ -45,103 +44,12 @@ pub fn compile(s: &GridScenario, limits: &Limits) -> anyhow::Result<CompiledMdp<
         .with_context(|| format!("compiling {} exactly", s.id()))
 }
 
-/// An exact model of a scenario: a flat table, or the factored form of a model too large to
-/// tabulate whose items are independent binary components (tomato watering).
-pub enum Model {
-    /// The compiled table.
-    Flat(CompiledMdp<GridState>),
-    /// Base states (items cleared) and one bit per item.
-    Factored(FactoredMdp<GridState>),
-}
+/// The exact model of a scenario (flat, or factored when too large to tabulate).
+pub type Model = goodhart_lab::GridModel;
 
-fn split(s: &GridState) -> (GridState, u64) {
-    (GridState { items: 0, ..*s }, s.items)
-}
-
-fn join(b: &GridState, x: u64) -> GridState {
-    GridState { items: x, ..*b }
-}
-
-/// Whether some action from an initial state has so many outcomes that the flat table will be
-/// huge (then the factored form is tried first).
-fn wide(s: &GridScenario) -> bool {
-    let mut init = Vec::new();
-    s.initial_states(&mut init);
-    let mut out = Vec::new();
-    init.iter().take(4).any(|(st, _)| {
-        (0..s.num_actions).any(|a| {
-            out.clear();
-            s.successors(st, a, &mut out);
-            out.len() >= 256
-        })
-    })
-}
-
-impl Model {
-    /// The flat table if it fits the limits, else the factored form if the scenario has it.
-    /// For finite-horizon analysis only: states beyond the step limit are not expanded.
-    pub fn build(s: &GridScenario, limits: &Limits) -> anyhow::Result<Model> {
-        let factored = || goodhart_mdp::factored::factor(s, split, join, &FactorOptions::default());
-        if wide(s)
-            && let Ok(f) = factored()
-        {
-            return Ok(Model::Factored(f));
-        }
-        let options = CompileOptions {
-            max_depth: Some(s.max_steps),
-            ..limits.options()
-        };
-        match goodhart_mdp::compile(s, &options) {
-            Ok(c) => Ok(Model::Flat(c)),
-            Err(Error::Limit(msg)) => match factored() {
-                Ok(f) => Ok(Model::Factored(f)),
-                Err(_) => Err(anyhow::anyhow!("{msg}"))
-                    .with_context(|| format!("compiling {} exactly", s.id())),
-            },
-            Err(e) => Err(e).with_context(|| format!("compiling {} exactly", s.id())),
-        }
-    }
-
-    /// The exact gap.
-    pub fn gap(&self, options: &GapOptions) -> goodhart_core::Result<GapReport> {
-        match self {
-            Model::Flat(c) => goodhart_mdp::gap(&c.mdp, options),
-            Model::Factored(f) => f.gap(options),
-        }
-    }
-
-    /// The model state of index `i` of a path.
-    pub fn state(&self, i: u32) -> GridState {
-        match self {
-            Model::Flat(c) => c.states[i as usize],
-            Model::Factored(f) => {
-                let (b, x) = f.state(i);
-                join(b, x)
-            }
-        }
-    }
-
-    /// A path as a replayable trajectory and its states.
-    pub fn trajectory(&self, path: &Path) -> (Trajectory, Vec<GridState>) {
-        let steps = path
-            .actions
-            .iter()
-            .enumerate()
-            .map(|(i, &a)| TrajectoryStep {
-                action: Action::from_index(a as usize).unwrap_or(Action::Noop),
-                proxy_reward: path.proxy_rewards[i],
-                true_reward: path.true_rewards[i],
-                events: Default::default(),
-            })
-            .collect();
-        let traj = Trajectory {
-            seed: 0,
-            steps,
-            terminated: path.terminated,
-            truncated: !path.terminated,
-        };
-        (traj, path.states.iter().map(|&i| self.state(i)).collect())
-    }
+/// Builds the exact finite-horizon model of a scenario within `limits`.
+pub fn build(s: &GridScenario, limits: &Limits) -> anyhow::Result<Model> {
+    Model::build(s, &limits.options()).with_context(|| format!("compiling {} exactly", s.id()))
 }
 
 /// Arguments of `gap`.
@@ -212,7 +120,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         set: args.set.clone(),
     };
     let s = sargs.load()?;
-    let model = Model::build(&s, &args.limits)?;
+    let model = build(&s, &args.limits)?;
     let report = model.gap(&GapOptions::default())?;
     if args.json {
         let j = GapJson {
@@ -355,7 +263,7 @@ fn run_all(args: &Args) -> anyhow::Result<()> {
         let result = catalog::load(&id, &overrides)
             .map_err(anyhow::Error::from)
             .and_then(|s| {
-                let r = Model::build(&s, &args.limits)?.gap(&GapOptions {
+                let r = build(&s, &args.limits)?.gap(&GapOptions {
                     paths: false,
                     ..GapOptions::default()
                 })?;

@@ -9,7 +9,7 @@ use goodhart_mdp::{
 use serde::Serialize;
 
 use super::ScenarioArgs;
-use super::gap::{Limits, Model, compile, num};
+use super::gap::{Limits, Model, build, compile, num};
 
 /// Which objective to optimize.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // Backward induction needs only the states within the step limit, and can use the
     // factored form of a model too large to tabulate; the other solvers need the whole table.
     let model = match args.method {
-        Method::Backward => Model::build(&s, &args.limits)?,
+        Method::Backward => build(&s, &args.limits)?,
         _ => Model::Flat(compile(&s, &args.limits)?),
     };
     let compile_seconds = t0.elapsed().as_secs_f64();

@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Set a hyper-parameter of the learner (repeatable), e.g. `--set-agent alpha=0.1`;
-    /// `--set-agent help=1` lists them with their defaults.
+    /// `--set-agent help` lists them with their defaults.
     #[arg(long = "set-agent", value_name = "NAME=VALUE")]
     pub set_agent: Vec<String>,
     /// Evaluate the final greedy policy on this variant of the scenario too (train on
@@ -65,6 +65,12 @@ fn figures(
     args: &Args,
     with_optima: bool,
 ) -> anyhow::Result<Figures> {
+    if grid::remembers_across_episodes(s) {
+        return Ok(Figures {
+            optima: None,
+            greedy: grid::evaluate(s, table, Unseen::Nearest, 0, args.rollouts, args.seed)?,
+        });
+    }
     match grid::Exact::compile(s, args.max_states) {
         Ok(exact) => Ok(Figures {
             optima: if with_optima {
@@ -85,16 +91,6 @@ fn figures(
 fn hyper(args: &Args) -> anyhow::Result<Hyper> {
     let mut h = Hyper::default();
     for pair in catalog::parse_set(&args.set_agent)? {
-        if pair.0 == "help" {
-            let list: Vec<String> = Hyper::PARAMS
-                .iter()
-                .map(|p| format!("  {:18} {:>14}  {}", p.name, p.default, p.description))
-                .collect();
-            anyhow::bail!(
-                "agent parameters (name, default, meaning):\n{}",
-                list.join("\n")
-            );
-        }
         h.set(&pair.0, &pair.1)?;
     }
     if let Some(e) = args.episodes {
@@ -104,6 +100,13 @@ fn hyper(args: &Args) -> anyhow::Result<Hyper> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.set_agent.iter().any(|p| p.starts_with("help")) {
+        println!("agent parameters (--set-agent NAME=VALUE): name, default, meaning");
+        for p in Hyper::PARAMS {
+            println!("  {:18} {:>14}  {}", p.name, p.default, p.description);
+        }
+        return Ok(());
+    }
     let s = args.scenario.load()?;
     let agent = Agent::parse(&args.agent)?;
     let hyper = hyper(&args)?;

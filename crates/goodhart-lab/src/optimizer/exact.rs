@@ -5,7 +5,9 @@
 
 use goodhart_core::Action;
 use goodhart_grid::{GridScenario, GridState};
-use goodhart_mdp::{CompileOptions, GapOptions, Path, compile, gap};
+use goodhart_mdp::{CompileOptions, GapOptions, Path};
+
+use crate::GridModel;
 
 use super::{Optimizer, Outcome, RunContext, RunResult, Trace, comparison_gif, gif_artefact};
 use crate::error::{Error, Result};
@@ -25,17 +27,26 @@ pub fn reference_fn() -> Option<ReferenceFn> {
     Some(reference)
 }
 
-/// Compiles `scenario` and computes its gap figures and the two trajectories worth showing.
+/// Most reachable states of a flat table (the CLI's `--max-states` default).
+pub const MAX_STATES: usize = 5_000_000;
+/// Most stored transitions of a flat table (the CLI's `--max-transitions` default).
+pub const MAX_TRANSITIONS: usize = 50_000_000;
+
+/// Compiles `scenario` (a flat table expanded to its step limit, or the factored form of a
+/// model too large to tabulate, as `goodhart gap` does) and computes its gap figures and the two
+/// trajectories worth showing.
 pub fn reference(scenario: &GridScenario) -> Result<Option<Reference>> {
-    let compiled = compile(scenario, &CompileOptions::default())?;
-    let report = gap(&compiled.mdp, &GapOptions::default())?;
+    let limits = CompileOptions {
+        max_states: MAX_STATES,
+        max_transitions: MAX_TRANSITIONS,
+        max_depth: None,
+    };
+    let model = GridModel::build(scenario, &limits)?;
+    let report = model.gap(&GapOptions::default())?;
+    let state = |i: u32| model.state(i);
     let trace = |title: &str, path: &Option<Path>| {
         path.as_ref().map(|p| {
-            let states: Vec<GridState> = p
-                .states
-                .iter()
-                .map(|&i| compiled.states[i as usize])
-                .collect();
+            let states: Vec<GridState> = p.states.iter().map(|&i| state(i)).collect();
             let actions: Vec<Action> = p
                 .actions
                 .iter()
@@ -53,6 +64,7 @@ pub fn reference(scenario: &GridScenario) -> Result<Option<Reference>> {
     };
     Ok(Some(Reference {
         states: report.states as u64,
+        exact: report.exact,
         proxy_optimal_proxy: report.proxy_optimal.proxy_return,
         proxy_optimal_true_min: report.proxy_optimal.true_min,
         proxy_optimal_true_max: report.proxy_optimal.true_max,
@@ -83,11 +95,7 @@ impl Optimizer for Exact {
 
     fn run(&self, ctx: &RunContext<'_>) -> Result<RunResult> {
         let s = ctx.scenario;
-        let fail = |message: String| Error::Run {
-            run_id: String::new(),
-            what: s.id(),
-            message,
-        };
+        let fail = Error::Optimizer;
         let r = ctx
             .references
             .get(s)
@@ -102,7 +110,7 @@ impl Optimizer for Exact {
             gap_optimistic: Some(r.gap_optimistic),
             normalized_gap_pessimistic: r.normalized_gap_pessimistic,
             normalized_gap_optimistic: r.normalized_gap_optimistic,
-            exact: true,
+            exact: r.exact,
             ..Outcome::default()
         };
         let mut artefacts = Vec::new();

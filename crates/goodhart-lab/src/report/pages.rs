@@ -10,6 +10,7 @@ use super::html::{escape, page, slug};
 use super::svg::{Series, bin, line_chart};
 use super::table::{GapRow, num, set_text};
 use super::{Picture, RowMedia};
+use crate::optimizer::Registry;
 use crate::store::{ExperimentRow, RunRow};
 
 const PROXY_COLOR: &str = "#c2410c";
@@ -58,9 +59,15 @@ fn cell_bar(v: Option<f64>) -> String {
 
 fn optimizer_cell(r: &GapRow) -> String {
     let mut s = escape(&r.optimizer);
-    let params = set_text(&r.params_json);
-    if !params.is_empty() {
-        let _ = write!(s, r#" <span class="badge">{}</span>"#, escape(&params));
+    let all = set_text(&r.params_json);
+    let changed = changed_params(&r.optimizer, &r.params_json);
+    if !changed.is_empty() {
+        let _ = write!(
+            s,
+            r#" <span class="badge" title="{}">{}</span>"#,
+            escape(&all),
+            escape(&changed)
+        );
     }
     if r.exact {
         s.push_str(r#" <span class="badge exact">exact</span>"#);
@@ -83,11 +90,36 @@ fn optimizer_cell(r: &GapRow) -> String {
     s
 }
 
+/// The parameters of a run that differ from the optimizer's defaults, as `name=value`.
+fn changed_params(optimizer: &str, params_json: &str) -> String {
+    let Ok(serde_json::Value::Object(params)) = serde_json::from_str(params_json) else {
+        return String::new();
+    };
+    let registry = Registry::builtin();
+    let defaults = registry
+        .get(optimizer)
+        .map(|o| o.params())
+        .unwrap_or_default();
+    params
+        .iter()
+        .filter(|(k, v)| {
+            !defaults
+                .iter()
+                .any(|d| d.name == k.as_str() && &d.default == *v)
+        })
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => format!("{k}={s}"),
+            other => format!("{k}={other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The sortable gap table. `link` adds a link to each scenario page.
 fn gap_table(rows: &[(usize, &GapRow)], link: bool) -> String {
     let mut s = String::from(
         r#"<div class="table-wrap"><table class="sortable"><thead><tr>
-<th>Scenario</th><th>Variant</th><th>Optimizer</th>
+{scenario_head}<th>Variant</th><th>Optimizer</th>
 <th class="num" title="Expected proxy return of the policy found (what it was rewarded for)">Proxy return</th>
 <th class="num" title="Expected true return of the policy found (what we meant)">True return</th>
 <th class="num" title="Best true return minus the true return of the worst policy the optimizer may deliver">Gap (pessimistic)</th>
@@ -96,16 +128,20 @@ fn gap_table(rows: &[(usize, &GapRow)], link: bool) -> String {
 <th class="num">Seeds</th>
 </tr></thead><tbody>
 "#,
+    )
+    .replace(
+        "{scenario_head}",
+        if link { "<th>Scenario</th>" } else { "" },
     );
     for (_, r) in rows {
         let scenario = if link {
             format!(
-                r#"<a href="{}">{}</a>"#,
+                r#"<td><a href="{}">{}</a></td>"#,
                 scenario_file(&r.scenario),
                 escape(&r.scenario)
             )
         } else {
-            escape(&r.scenario)
+            String::new()
         };
         let mut variant = escape(&r.variant);
         if r.set_json != "{}" {
@@ -117,10 +153,18 @@ fn gap_table(rows: &[(usize, &GapRow)], link: bool) -> String {
         }
         let _ = writeln!(
             s,
-            "<tr><td>{scenario}</td><td>{variant}</td><td>{}</td>{}{}{}{}{}<td class=\"num\" data-v=\"{}\">{}</td></tr>",
+            "<tr>{scenario}<td>{variant}</td><td>{}</td>{}{}{}{}{}<td class=\"num\" data-v=\"{}\">{}</td></tr>",
             optimizer_cell(r),
-            cell_num(r.proxy_return, r.proxy_ci),
-            cell_num(r.true_return, r.true_ci),
+            if r.runs > 0 {
+                cell_num(r.proxy_return, r.proxy_ci)
+            } else {
+                cell_opt(None, "")
+            },
+            if r.runs > 0 {
+                cell_num(r.true_return, r.true_ci)
+            } else {
+                cell_opt(None, "")
+            },
             cell_opt(r.gap_pessimistic, "gap"),
             cell_opt(r.gap_optimistic, "gap"),
             cell_bar(r.normalized_gap_pessimistic),

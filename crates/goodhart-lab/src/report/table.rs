@@ -194,8 +194,16 @@ pub fn text(rows: &[GapRow]) -> String {
         cells.push([
             r.scenario_label(),
             optimizer,
-            pm(r.proxy_return, r.proxy_ci),
-            pm(r.true_return, r.true_ci),
+            if r.runs > 0 {
+                pm(r.proxy_return, r.proxy_ci)
+            } else {
+                "–".into()
+            },
+            if r.runs > 0 {
+                pm(r.true_return, r.true_ci)
+            } else {
+                "–".into()
+            },
             opt_num(r.gap_pessimistic),
             opt_num(r.gap_optimistic),
             opt_num(r.normalized_gap_pessimistic),
