@@ -80,9 +80,10 @@ def run(
         verbose: print a line per finished run.
 
     Returns:
-        ``{"experiment", "store", "total", "skipped", "finished", "failed", "lost",
-        "seconds", "errors"}``: ``failed`` runs were recorded with their error (a re-run
-        retries them, as with ``goodhart run``); ``lost`` tasks died in Ray (node failure) and
+        ``{"experiment", "store", "total", "skipped", "finished", "failed",
+        "not_applicable", "lost", "seconds", "errors"}``: ``failed`` runs were recorded with
+        their error (a re-run retries them, as with ``goodhart run``); ``not_applicable`` runs
+        are those whose optimizer does not apply (a model too large for exact analysis); ``lost`` tasks died in Ray (node failure) and
         are simply not in the store yet; ``errors`` maps run ids to messages.
 
     Raises:
@@ -103,6 +104,7 @@ def run(
         "skipped": len(plan["runs"]) - len(pending),
         "finished": 0,
         "failed": 0,
+        "not_applicable": 0,
         "lost": 0,
         "seconds": 0.0,
         "errors": {},
@@ -142,6 +144,8 @@ def run(
                     shards.append(path)
                     if info["status"] == "finished":
                         summary["finished"] += 1
+                    elif info["status"] == "not_applicable":
+                        summary["not_applicable"] += 1
                     else:
                         summary["failed"] += 1
                         summary["errors"][info["run_id"]] = info["error"]

@@ -34,9 +34,13 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
-    /// An optimizer cannot handle a scenario (too large for exact analysis, ...).
+    /// An optimizer failed on a scenario.
     #[error("{0}")]
     Optimizer(String),
+    /// The optimizer's method does not apply to this scenario (a model too large for exact
+    /// analysis): the run is recorded as `not_applicable` and not retried.
+    #[error("{0}")]
+    NotApplicable(String),
     /// An optimizer failed on one run.
     #[error("run {run_id} ({what}): {message}")]
     Run {

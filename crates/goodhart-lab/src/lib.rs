@@ -70,4 +70,4 @@ pub use crate::optimizer::{
 pub use crate::progress::ProgressMode;
 pub use crate::runner::{RunOptions, Shard, Summary};
 pub use crate::spec::{Experiment, RunSpec};
-pub use crate::store::{DEFAULT_STORE, RunRow, Store};
+pub use crate::store::{DEFAULT_STORE, RunFailure, RunRow, Store};

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::store::RunRecord;
+use crate::store::{RunFailure, RunRecord};
 
 /// How to show progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,12 +71,13 @@ impl Progress {
                 }
                 s
             }
-            Err(e) => format!("FAILED: {e}"),
+            Err(RunFailure::NotApplicable(e)) => format!("not applicable: {e}"),
+            Err(RunFailure::Failed(e)) => format!("FAILED: {e}"),
         };
         if let Some(bar) = &self.bar {
             bar.set_message(format!("{}: {summary}", rec.run.label()));
             bar.inc(1);
-            if rec.result.is_err() {
+            if matches!(rec.result, Err(RunFailure::Failed(_))) {
                 bar.println(format!("{}: {summary}", rec.run.label()));
             }
         } else if self.lines {

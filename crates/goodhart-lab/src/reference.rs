@@ -45,7 +45,23 @@ pub struct Reference {
 /// Computes the reference of a scenario; `Ok(None)` when exact analysis is not available.
 pub type ReferenceFn = fn(&GridScenario) -> crate::Result<Option<Reference>>;
 
-type Slot = Arc<OnceLock<Result<Option<Arc<Reference>>, String>>>;
+/// Why a reference could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceError {
+    /// The model exceeds the exact compiler's limits: exact analysis does not apply to this
+    /// scenario (a limit of the method, not a failure of the run).
+    pub too_large: bool,
+    /// What happened.
+    pub message: String,
+}
+
+impl std::fmt::Display for ReferenceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+type Slot = Arc<OnceLock<Result<Option<Arc<Reference>>, ReferenceError>>>;
 
 /// A per-sweep cache of references, computed at most once per scenario variant even when many
 /// runs ask at the same time.
@@ -68,9 +84,9 @@ impl References {
         References::new(crate::optimizer::exact::reference_fn())
     }
 
-    /// The reference of `scenario`; `Ok(None)` when there is no exact analysis, an error message
-    /// when it failed (too many states, ...).
-    pub fn get(&self, scenario: &GridScenario) -> Result<Option<Arc<Reference>>, String> {
+    /// The reference of `scenario`; `Ok(None)` when there is no exact analysis, an error when it
+    /// failed or the model is too large.
+    pub fn get(&self, scenario: &GridScenario) -> Result<Option<Arc<Reference>>, ReferenceError> {
         let Some(compute) = self.compute else {
             return Ok(None);
         };
@@ -87,7 +103,10 @@ impl References {
         slot.get_or_init(|| {
             compute(scenario)
                 .map(|r| r.map(Arc::new))
-                .map_err(|e| e.to_string())
+                .map_err(|e| ReferenceError {
+                    too_large: matches!(e, crate::Error::Core(goodhart_core::Error::Limit(_))),
+                    message: e.to_string(),
+                })
         })
         .clone()
     }

@@ -19,7 +19,7 @@ use crate::optimizer::{Registry, RunContext};
 use crate::progress::{Progress, ProgressMode};
 use crate::reference::References;
 use crate::spec::{Experiment, RunSpec};
-use crate::store::{RunRecord, Store};
+use crate::store::{RunFailure, RunRecord, Store};
 
 /// One part of a sharded sweep: shard `index` (1-based) of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +68,8 @@ pub struct Summary {
     pub finished: usize,
     /// Runs that failed now (recorded with their error; a re-run retries them).
     pub failed: usize,
+    /// Runs whose optimizer does not apply to the scenario (recorded; not retried).
+    pub not_applicable: usize,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
@@ -161,10 +163,10 @@ pub fn run(
             }
             match store.write_run(&rec) {
                 Ok(()) => {
-                    if rec.result.is_ok() {
-                        summary.finished += 1;
-                    } else {
-                        summary.failed += 1;
+                    match &rec.result {
+                        Ok(_) => summary.finished += 1,
+                        Err(RunFailure::NotApplicable(_)) => summary.not_applicable += 1,
+                        Err(RunFailure::Failed(_)) => summary.failed += 1,
                     }
                     progress.finished(&rec);
                 }
@@ -193,7 +195,10 @@ pub fn execute(
     let started = crate::time::now();
     let t0 = Instant::now();
     let result = match registry.get(&run.optimizer) {
-        None => Err(format!("unknown optimizer `{}`", run.optimizer)),
+        None => Err(RunFailure::Failed(format!(
+            "unknown optimizer `{}`",
+            run.optimizer
+        ))),
         Some(opt) => {
             let no_progress = |_: f64| {};
             let ctx = RunContext {
@@ -215,15 +220,16 @@ pub fn execute(
                     }
                     Ok(r)
                 }
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(panic) => Err(format!(
+                Ok(Err(Error::NotApplicable(m))) => Err(RunFailure::NotApplicable(m)),
+                Ok(Err(e)) => Err(RunFailure::Failed(e.to_string())),
+                Err(panic) => Err(RunFailure::Failed(format!(
                     "the optimizer panicked: {}",
                     panic
                         .downcast_ref::<&str>()
                         .map(|s| s.to_string())
                         .or_else(|| panic.downcast_ref::<String>().cloned())
                         .unwrap_or_default()
-                )),
+                ))),
             }
         }
     };

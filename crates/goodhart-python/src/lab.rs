@@ -98,8 +98,8 @@ pub fn execute_run<'py>(
             d.set_item("error", py.None())?;
         }
         Err(e) => {
-            d.set_item("status", "failed")?;
-            d.set_item("error", e)?;
+            d.set_item("status", e.status())?;
+            d.set_item("error", e.message())?;
         }
     }
     d.set_item("seconds", rec.seconds)?;
@@ -128,7 +128,7 @@ pub fn merge_stores<'py>(
 }
 
 /// Runs the spec with the Rust runner on this machine's threads (`goodhart run`); returns
-/// `{"total", "skipped", "finished", "failed", "seconds"}`.
+/// `{"total", "skipped", "finished", "failed", "not_applicable", "seconds"}`.
 #[pyfunction]
 #[pyo3(signature = (spec_path, store_path, threads=None))]
 pub fn run_experiment<'py>(
@@ -155,6 +155,7 @@ pub fn run_experiment<'py>(
     d.set_item("skipped", summary.skipped)?;
     d.set_item("finished", summary.finished)?;
     d.set_item("failed", summary.failed)?;
+    d.set_item("not_applicable", summary.not_applicable)?;
     d.set_item("seconds", summary.seconds)?;
     Ok(d)
 }

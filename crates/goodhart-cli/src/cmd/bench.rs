@@ -76,7 +76,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         r.images,
         start.elapsed().as_secs_f64()
     );
-    let failed: Vec<_> = runs.iter().filter(|r| r.status != "finished").collect();
+    for r in runs.iter().filter(|r| r.status == "not_applicable") {
+        eprintln!(
+            "not applicable: {}:{} {}: {}",
+            r.scenario,
+            r.variant,
+            r.optimizer,
+            r.error.as_deref().unwrap_or("")
+        );
+    }
+    let failed: Vec<_> = runs.iter().filter(|r| r.status == "failed").collect();
     if !failed.is_empty() {
         eprintln!(
             "{} run(s) failed (recorded in {}; a re-run retries them):",

@@ -85,16 +85,19 @@ pub fn print_summary(name: &str, store: &std::path::Path, s: &goodhart_lab::Summ
                 "skipped": s.skipped,
                 "finished": s.finished,
                 "failed": s.failed,
+                "not_applicable": s.not_applicable,
                 "seconds": s.seconds,
             })
         );
     } else {
         println!(
-            "{name}: {} runs, {} already stored, {} finished now, {} failed, {:.1} s → {}",
+            "{name}: {} runs, {} already stored, {} finished now, {} failed, {} not applicable, \
+             {:.1} s → {}",
             s.total,
             s.skipped,
             s.finished,
             s.failed,
+            s.not_applicable,
             s.seconds,
             store.display()
         );

@@ -95,12 +95,16 @@ impl Optimizer for Exact {
 
     fn run(&self, ctx: &RunContext<'_>) -> Result<RunResult> {
         let s = ctx.scenario;
-        let fail = Error::Optimizer;
         let r = ctx
             .references
             .get(s)
-            .map_err(fail)?
-            .ok_or_else(|| fail("exact analysis is not available in this build".into()))?;
+            .map_err(|e| match e.too_large {
+                true => Error::NotApplicable(format!("too large for exact analysis: {e}")),
+                false => Error::Optimizer(e.message),
+            })?
+            .ok_or_else(|| {
+                Error::NotApplicable("exact analysis is not available in this build".into())
+            })?;
         let outcome = Outcome {
             proxy_return: r.proxy_optimal_proxy,
             true_return: r.proxy_optimal_true_min,

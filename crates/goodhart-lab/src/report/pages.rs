@@ -72,6 +72,13 @@ fn optimizer_cell(r: &GapRow) -> String {
     if r.exact {
         s.push_str(r#" <span class="badge exact">exact</span>"#);
     }
+    if r.not_applicable > 0 {
+        let _ = write!(
+            s,
+            r#" <span class="badge na" title="{}">not applicable</span>"#,
+            escape(r.error.as_deref().unwrap_or(""))
+        );
+    }
     if r.failed > 0 {
         let _ = write!(
             s,
@@ -243,7 +250,7 @@ The <b>gap</b> is the best achievable true return minus the true return of what 
 "#,
     );
     let finished = runs.iter().filter(|r| r.status == "finished").count();
-    let failed = runs.len() - finished;
+    let failed = runs.iter().filter(|r| r.status == "failed").count();
     let scenarios: BTreeSet<(&str, &str)> = rows
         .iter()
         .map(|r| (r.scenario.as_str(), r.variant.as_str()))

@@ -24,6 +24,9 @@ pub struct GapRow {
     pub runs: usize,
     /// Failed runs of this configuration.
     pub failed: usize,
+    /// Runs of this configuration whose optimizer does not apply (too large for exact
+    /// analysis).
+    pub not_applicable: usize,
     /// Mean proxy return.
     pub proxy_return: f64,
     /// 95% half-width of the mean proxy return, when sampled.
@@ -109,9 +112,10 @@ pub fn gap_rows(runs: &[RunRow]) -> Vec<GapRow> {
             |((scenario, variant, set_json, optimizer, params_json, mitigation), rs)| {
                 let done: Vec<&RunRow> =
                     rs.iter().copied().filter(|r| r.outcome.is_some()).collect();
-                let failed = rs.len() - done.len();
+                let not_applicable = rs.iter().filter(|r| r.status == "not_applicable").count();
+                let failed = rs.len() - done.len() - not_applicable;
                 let error = rs.iter().find_map(|r| r.error.clone());
-                if done.is_empty() && failed == 0 {
+                if done.is_empty() && failed == 0 && not_applicable == 0 {
                     return None;
                 }
                 let o: Vec<_> = done.iter().filter_map(|r| r.outcome.as_ref()).collect();
@@ -131,6 +135,7 @@ pub fn gap_rows(runs: &[RunRow]) -> Vec<GapRow> {
                     mitigation,
                     runs: o.len(),
                     failed,
+                    not_applicable,
                     proxy_return: mean(&o.iter().map(|x| x.proxy_return).collect::<Vec<_>>()),
                     proxy_ci: ci(&|x| x.proxy_ci),
                     true_return: mean(&o.iter().map(|x| x.true_return).collect::<Vec<_>>()),
@@ -188,6 +193,8 @@ pub fn text(rows: &[GapRow]) -> String {
         };
         let optimizer = if r.failed > 0 && r.runs == 0 {
             format!("{} (FAILED)", r.optimizer)
+        } else if r.not_applicable > 0 && r.runs == 0 {
+            format!("{} (n/a: too large)", r.optimizer)
         } else {
             r.optimizer.clone()
         };

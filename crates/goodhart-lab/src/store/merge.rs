@@ -73,7 +73,7 @@ pub(super) fn merge(target: &mut Store, shards: &[PathBuf]) -> Result<MergeSumma
                 )
                 .map(|n| n > 0)
                 .map_err(|e| sqlite(&tp, e))?;
-            if status != "finished" {
+            if status == "failed" {
                 if !exists {
                     copy(&src, &tx, "runs", "run_id = ?1", &[&run_id], "INSERT")
                         .map_err(|e| sqlite(shard, e))?;

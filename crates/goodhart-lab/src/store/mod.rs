@@ -71,7 +71,7 @@ pub struct RunRow {
     pub mitigation: String,
     /// Seed as listed in the spec.
     pub seed: u64,
-    /// `finished` or `failed`.
+    /// `finished`, `failed` or `not_applicable`.
     pub status: String,
     /// The failure, for failed runs.
     pub error: Option<String>,
@@ -102,8 +102,41 @@ pub struct RunRecord {
     pub finished: String,
     /// Wall-clock seconds.
     pub seconds: f64,
-    /// What it produced, or why it failed.
-    pub result: std::result::Result<RunResult, String>,
+    /// What it produced, or why it did not.
+    pub result: std::result::Result<RunResult, RunFailure>,
+}
+
+/// Why a run has no outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunFailure {
+    /// The run failed (recorded with the error; a re-run retries it).
+    Failed(String),
+    /// The optimizer's method does not apply to the scenario (a model too large for exact
+    /// analysis); recorded and not retried.
+    NotApplicable(String),
+}
+
+impl RunFailure {
+    /// The store's `status` for it.
+    pub fn status(&self) -> &'static str {
+        match self {
+            RunFailure::Failed(_) => "failed",
+            RunFailure::NotApplicable(_) => "not_applicable",
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        match self {
+            RunFailure::Failed(m) | RunFailure::NotApplicable(m) => m,
+        }
+    }
+}
+
+impl std::fmt::Display for RunFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
 }
 
 impl Store {
@@ -164,6 +197,11 @@ impl Store {
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(|e| sqlite(&p, e))?;
+        // A migration may rebuild a table that others reference; SQLite only allows that with
+        // foreign keys off, and the pragma cannot change inside a transaction.
+        self.conn
+            .pragma_update(None, "foreign_keys", "OFF")
+            .map_err(|e| sqlite(&p, e))?;
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = self.conn.transaction().map_err(|e| sqlite(&p, e))?;
             tx.execute_batch(sql).map_err(|e| sqlite(&p, e))?;
@@ -173,6 +211,9 @@ impl Store {
                 .map_err(|e| sqlite(&p, e))?;
             tx.commit().map_err(|e| sqlite(&p, e))?;
         }
+        self.conn
+            .pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| sqlite(&p, e))?;
         Ok(())
     }
 
@@ -210,11 +251,11 @@ impl Store {
         tx.commit().map_err(|e| sqlite(&p, e))
     }
 
-    /// Ids of the runs that finished.
+    /// Ids of the runs that are done: finished, or not applicable (a re-run skips both).
     pub fn finished_ids(&self) -> Result<BTreeSet<String>> {
         let mut st = self
             .conn
-            .prepare("SELECT run_id FROM runs WHERE status = 'finished'")
+            .prepare("SELECT run_id FROM runs WHERE status IN ('finished', 'not_applicable')")
             .map_err(|e| sqlite(&self.path, e))?;
         let ids = st
             .query_map([], |r| r.get::<_, String>(0))
@@ -238,7 +279,7 @@ impl Store {
         }
         let (status, error) = match &rec.result {
             Ok(_) => ("finished", None),
-            Err(e) => ("failed", Some(e.as_str())),
+            Err(e) => (e.status(), Some(e.message())),
         };
         tx.execute(
             "INSERT OR REPLACE INTO runs

@@ -5,7 +5,7 @@
 pub const APPLICATION_ID: i32 = 0x676f_6f64;
 
 /// Migration `i` takes a store from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
@@ -86,4 +86,34 @@ CREATE TABLE artefacts (
     data       BLOB NOT NULL,
     PRIMARY KEY (run_id, name)
 );
+"#;
+
+/// Version 2: runs whose optimizer does not apply to the scenario (a model too large for exact
+/// analysis) are recorded as `not_applicable`, not retried as failures. SQLite cannot alter a
+/// CHECK constraint, so the table is rebuilt (foreign keys are off during migrations).
+const V2: &str = r#"
+CREATE TABLE runs_v2 (
+    run_id           TEXT PRIMARY KEY,
+    experiment       TEXT NOT NULL,
+    scenario         TEXT NOT NULL,
+    variant          TEXT NOT NULL,
+    set_json         TEXT NOT NULL,
+    optimizer        TEXT NOT NULL,
+    params_json      TEXT NOT NULL,
+    mitigation       TEXT NOT NULL,
+    seed             INTEGER NOT NULL,
+    rng_seed         TEXT NOT NULL,
+    canonical        TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('finished', 'failed', 'not_applicable')),
+    error            TEXT,
+    started          TEXT NOT NULL,
+    finished         TEXT NOT NULL,
+    seconds          REAL NOT NULL,
+    goodhart_version TEXT NOT NULL,
+    scenario_hash    TEXT NOT NULL
+);
+INSERT INTO runs_v2 SELECT * FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_v2 RENAME TO runs;
+CREATE INDEX runs_by_scenario ON runs (scenario, variant);
 "#;

@@ -117,7 +117,7 @@ fn a_rerun_skips_finished_runs_and_changes_nothing() {
     let s = runner::run(&exp, &mut store, &registry, &options).unwrap();
     assert_eq!((s.total, s.skipped, s.finished), (2, 2, 0));
     assert_eq!(store.runs(None).unwrap(), before);
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -200,5 +200,91 @@ fn csv_export_has_one_row_per_run_with_parameters_as_columns() {
     );
     let err = export::export(&store, None, Format::Parquet, &dir.join("r.parquet")).unwrap_err();
     assert!(err.to_string().contains("parquet"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An optimizer whose method never applies (as exact analysis on a model too large for it).
+struct NeverApplies;
+
+impl goodhart_lab::Optimizer for NeverApplies {
+    fn name(&self) -> &'static str {
+        "never"
+    }
+    fn description(&self) -> &'static str {
+        "does not apply to anything"
+    }
+    fn uses_seed(&self) -> bool {
+        false
+    }
+    fn run(
+        &self,
+        _: &goodhart_lab::RunContext<'_>,
+    ) -> goodhart_lab::Result<goodhart_lab::RunResult> {
+        Err(goodhart_lab::Error::NotApplicable(
+            "too large for this test".into(),
+        ))
+    }
+}
+
+#[test]
+fn not_applicable_runs_are_recorded_and_not_retried() {
+    let dir = temp_dir("not-applicable");
+    let path = dir.join("na.db");
+    let mut registry = Registry::builtin();
+    registry.register(std::sync::Arc::new(NeverApplies));
+    let spec = "name = \"na\"\nscenarios = [\"boat_race\"]\n[[optimizers]]\nname = \"never\"\n";
+    let exp = Experiment::parse("test.toml", spec, &registry).unwrap();
+    let options = RunOptions {
+        progress: ProgressMode::Quiet,
+        ..RunOptions::default()
+    };
+    let mut store = Store::open(&path).unwrap();
+    let s = runner::run(&exp, &mut store, &registry, &options).unwrap();
+    assert_eq!((s.total, s.not_applicable, s.failed), (1, 1, 0), "{s:?}");
+    let runs = store.runs(None).unwrap();
+    assert_eq!(runs[0].status, "not_applicable");
+    assert_eq!(runs[0].error.as_deref(), Some("too large for this test"));
+    let again = runner::run(&exp, &mut store, &registry, &options).unwrap();
+    assert_eq!((again.skipped, again.not_applicable), (1, 0), "{again:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_version_1_store_migrates_keeping_its_rows() {
+    let dir = temp_dir("migrate-v1");
+    let path = good_store(&dir);
+    let before: Vec<_> = Store::open(&path)
+        .unwrap()
+        .runs(None)
+        .unwrap()
+        .iter()
+        .map(comparable)
+        .collect();
+    {
+        // Rebuild the runs table as version 1 wrote it (status limited to finished/failed).
+        let c = rusqlite::Connection::open(&path).unwrap();
+        let v1 = goodhart_lab::store::schema::MIGRATIONS[0];
+        let start = v1.find("CREATE TABLE runs (").unwrap();
+        let end = start + v1[start..].find(");").unwrap() + 2;
+        let runs_v1 = v1[start..end].replace("CREATE TABLE runs (", "CREATE TABLE runs_old (");
+        assert!(runs_v1.contains("('finished', 'failed')"));
+        c.execute_batch(&format!(
+            "PRAGMA foreign_keys = OFF; BEGIN; {runs_v1} INSERT INTO runs_old SELECT * FROM runs; \
+             DROP TABLE runs; ALTER TABLE runs_old RENAME TO runs; \
+             CREATE INDEX runs_by_scenario ON runs (scenario, variant); COMMIT;"
+        ))
+        .unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        c.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    let after: Vec<_> = store.runs(None).unwrap().iter().map(comparable).collect();
+    assert_eq!(after, before);
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let ok: String = c
+        .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+        .unwrap_or_else(|_| "ok".into());
+    assert_eq!(ok, "ok", "foreign keys broken by the migration");
     let _ = std::fs::remove_dir_all(&dir);
 }
