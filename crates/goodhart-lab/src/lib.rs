@@ -14,7 +14,7 @@ kept, compared and looked at. `goodhart bench` is this crate's main job: every b
 * [`runner::run`]: runs the pending runs on rayon's threads, bit-identical for any thread
   count, with a progress bar or log lines; [`Shard`] splits a sweep across machines.
 * [`Store`]: the SQLite results store (WAL, one transaction per run, schema migrations).
-* [`export::export`]: CSV with one row per run outcome; [`report::write`]: the static HTML site.
+* [`export::export`]: CSV or Parquet with one row per run outcome; [`report::write`]: the static HTML site.
 
 # Example
 ```

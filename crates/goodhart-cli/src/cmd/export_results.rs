@@ -11,7 +11,7 @@ pub struct Args {
     /// The results store.
     #[arg(long, default_value = goodhart_lab::DEFAULT_STORE)]
     pub store: PathBuf,
-    /// `csv` (`parquet` is not in this build: convert the CSV with polars or DuckDB).
+    /// `csv` or `parquet` (typed columns, nulls where a figure does not apply).
     #[arg(long, default_value = "csv")]
     pub format: Format,
     /// Output file.
