@@ -35,7 +35,8 @@ pub struct GridScenario {
     pub proxy: Objective,
     /// The objective we meant.
     pub true_objective: Objective,
-    /// Number of actions (4, or 5 with NOOP; 1 to 5 when the file names them).
+    /// Number of actions (4, or 5 with NOOP; 1 to [`goodhart_core::MAX_ACTIONS`] when the file
+    /// names them).
     pub num_actions: usize,
     /// Name of each action, in index order: the file's `action_names`, or the moves
     /// (`up, down, left, right[, noop]`).
