@@ -17,8 +17,10 @@ Keyword arguments other than ``variant`` and ``render_mode`` are scenario parame
 ``--set NAME=VALUE`` on the command line.
 
 **Observations** are ``uint8`` arrays of shape ``(rows, cols)``: one code per board cell,
-``Box(0, obs_max, (rows, cols), uint8)``. **Actions** are ``Discrete(n)``: 0 up, 1 down, 2 left,
-3 right, 4 noop where the scenario has it (``env.unwrapped.action_names``).
+``Box(0, obs_max, (rows, cols), uint8)``. **Actions** are ``Discrete(n)``: in gridworlds 0 up,
+1 down, 2 left, 3 right, 4 noop where the scenario has it; models name their own actions (up to
+32: a moderator's 16 removal choices, a recommender's kinds of content). The names, in index
+order, are ``env.unwrapped.action_names``.
 
 **Rewards** are the *proxy* reward only. The *true* objective never enters the reward: each step's
 ``info`` carries, for evaluators,

@@ -10,8 +10,9 @@ use goodhart_core::Sampler;
 
 use crate::hyper::{Agent, Exploration, Hyper};
 
-/// The most actions a tabular learner supports (rows live on the stack while acting).
-pub const MAX_ACTIONS: usize = 8;
+/// The most actions a tabular learner supports (rows live on the stack while acting): every
+/// action index a scenario may have ([`goodhart_core::MAX_ACTIONS`]).
+pub const MAX_ACTIONS: usize = goodhart_core::MAX_ACTIONS;
 
 /// Values per table row for `agent` with `num_actions` actions.
 pub fn row_width(agent: Agent, num_actions: usize) -> usize {

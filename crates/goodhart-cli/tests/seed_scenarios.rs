@@ -57,6 +57,49 @@ fn replay_and_show_use_the_scenarios_action_names() {
 }
 
 #[test]
+fn moderation_has_sixteen_named_actions() {
+    // Names (any case) and indices both name the 16 actions.
+    let j = json(&[
+        "replay",
+        "moderation",
+        "--actions",
+        "REMOVE_M0HI_M1LO_M1HI,2,keep_all,15",
+        "--json",
+    ]);
+    let names: Vec<&str> = j["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "remove_m0hi_m1lo_m1hi",
+            "remove_m0hi",
+            "keep_all",
+            "remove_all"
+        ]
+    );
+    let (ok, _, err) = goodhart(&["replay", "moderation", "--actions", "16"]);
+    assert!(!ok && err.contains("remove_m0lo"), "{err}");
+    let (ok, out, _) = goodhart(&["show", "moderation"]);
+    assert!(
+        ok && out.contains("actions (in tie-break order): keep_all, remove_m0lo, remove_m0hi,"),
+        "{out}"
+    );
+    // The spec's table (shared/specs/seed-scenarios.md, section 3) through `gap --json`.
+    let near = |v: &serde_json::Value, x: f64| (v.as_f64().unwrap() - x).abs() <= 5e-4;
+    let j = json(&["gap", "moderation", "--json"]);
+    assert!(near(&j["proxy_optimal"]["proxy_return"], -99.875), "{j}");
+    assert!(near(&j["proxy_optimal"]["true_min"], -32.949), "{j}");
+    assert!(near(&j["true_optimal"]["true_return"], -2.7), "{j}");
+    assert!(near(&j["gap_pessimistic"], 30.249), "{j}");
+    let j = json(&["gap", "moderation", "--set", "participation0=0", "--json"]);
+    assert!(near(&j["gap_pessimistic"], 6.107), "{j}");
+}
+
+#[test]
 fn train_versus_deploy() {
     // Coinrun: the end-of-level policy passes on training levels and gets the coin 30 % of the
     // time when it moves.
@@ -149,6 +192,8 @@ fn bad_parameters_name_their_range() {
         ("off_switch", "human_error=-0.1", "human_error"),
         ("moderation_typo", "x=1", "unknown scenario"),
         ("rota", "speed=2", "unknown parameter"),
+        ("moderation", "participation0=4", "participation0"),
+        ("moderation", "b_benign_label=1.5", "b_benign_label"),
     ] {
         let (ok, _, err) = goodhart(&["gap", id, "--set", set]);
         assert!(!ok && err.contains(needle), "{id} {set}: {err}");

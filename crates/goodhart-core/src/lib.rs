@@ -14,7 +14,8 @@ environment emits on every transition, so they can be swapped, compared, learned
   seeded sampler ([`Sampler`]) and by an exhaustive enumerator, so the simulator and the compiled
   model share one piece of code.
 * [`EventSet`], [`EventVec`], [`Objective`]: events and objectives over them.
-* [`Action`]: the gridworld action names (`up`, `down`, `left`, `right`, `noop`).
+* [`Action`]: an action index below [`MAX_ACTIONS`]; the first five are the gridworld moves
+  (`up`, `down`, `left`, `right`, `noop`), the others are named by their scenario.
 * [`Trajectory`]: one episode as it happened.
 * [`seed`]: reproducible random streams derived from (experiment seed, run, env index).
 * [`Error`]: one error type whose messages name the file, line and field at fault.
@@ -43,7 +44,7 @@ mod objective;
 pub mod seed;
 mod trajectory;
 
-pub use crate::action::{Action, parse_actions};
+pub use crate::action::{Action, MAX_ACTIONS, parse_actions};
 pub use crate::chance::{Chance, Enumerator, Sampler};
 pub use crate::env::{Env, Step};
 pub use crate::error::{Error, Location, Result};

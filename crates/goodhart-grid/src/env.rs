@@ -67,13 +67,18 @@ impl GridEnv {
             ));
         }
         if action.index() >= self.scenario.num_actions {
+            let s = &*self.scenario;
+            let noop = if s.declared.iter().any(|p| p.name == "noops") {
+                " (noop is enabled with --set noops=true)"
+            } else {
+                ""
+            };
             return Err(Error::invalid_value(
                 "action",
-                action.name(),
-                format!(
-                    "an action of {} (noop is enabled with --set noops=true where the scenario has it)",
-                    action_names(self.scenario.num_actions)
-                ),
+                action
+                    .name()
+                    .map_or_else(|| action.index().to_string(), str::to_string),
+                format!("an action of {}{noop}", s.action_names.join(", ")),
             ));
         }
         let s = &*self.scenario;
@@ -99,15 +104,6 @@ impl GridEnv {
             truncated,
         })
     }
-}
-
-/// `up, down, left, right[, noop]`.
-pub fn action_names(n: usize) -> String {
-    Action::ALL[..n]
-        .iter()
-        .map(|a| a.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl Env for GridEnv {

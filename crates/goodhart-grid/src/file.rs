@@ -33,7 +33,8 @@ pub struct ScenarioFile {
     #[serde(default = "default_actions")]
     pub actions: Spanned<usize>,
     /// Names of the actions, in index order, for scenarios whose actions are not the four
-    /// moves (`["balanced", "partisan", "extreme", "clickbait"]`): 1 to 5 names. The mechanic
+    /// moves (`["balanced", "partisan", "extreme", "clickbait"]`): 1 to
+    /// [`goodhart_core::MAX_ACTIONS`] names. The mechanic
     /// receives action `i` as the [`goodhart_core::Action`] of index `i`.
     #[serde(default)]
     pub action_names: Option<Spanned<Vec<String>>>,

@@ -37,7 +37,7 @@ mod scenario;
 mod state;
 mod world;
 
-pub use crate::env::{GridEnv, action_names, replay};
+pub use crate::env::{GridEnv, replay};
 pub use crate::scenario::GridScenario;
 pub use crate::state::{GONE, GridState, MAX_MOVERS};
 pub use crate::world::{Level, World};

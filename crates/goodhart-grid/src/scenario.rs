@@ -35,7 +35,8 @@ pub struct GridScenario {
     pub proxy: Objective,
     /// The objective we meant.
     pub true_objective: Objective,
-    /// Number of actions (4, or 5 with NOOP; 1 to 5 when the file names them).
+    /// Number of actions (4, or 5 with NOOP; 1 to [`goodhart_core::MAX_ACTIONS`] when the file
+    /// names them).
     pub num_actions: usize,
     /// Name of each action, in index order: the file's `action_names`, or the moves
     /// (`up, down, left, right[, noop]`).
@@ -256,10 +257,14 @@ impl GridScenario {
             Some(names) => {
                 let list = names.get_ref();
                 let at = || source.at(names.span(), "action_names");
-                if !(1..=goodhart_core::Action::ALL.len()).contains(&list.len()) {
+                if !(1..=goodhart_core::MAX_ACTIONS).contains(&list.len()) {
                     return Err(goodhart_core::Error::input(
                         at(),
-                        format!("expected 1 to 5 action names, got {}", list.len()),
+                        format!(
+                            "expected 1 to {} action names, got {}",
+                            goodhart_core::MAX_ACTIONS,
+                            list.len()
+                        ),
                     ));
                 }
                 for (i, n) in list.iter().enumerate() {
@@ -305,9 +310,9 @@ impl GridScenario {
                 if !(4..=5).contains(&n) {
                     return Err(source.error("actions", "expected 4 (no NOOP) or 5 (with NOOP)"));
                 }
-                let names = goodhart_core::Action::ALL[..n]
+                let names = goodhart_core::Action::MOVES[..n]
                     .iter()
-                    .map(|a| a.name().to_string())
+                    .filter_map(|a| a.name().map(str::to_string))
                     .collect();
                 (n, names)
             }
@@ -435,8 +440,8 @@ impl GridScenario {
         let moves = self
             .action_names
             .iter()
-            .zip(goodhart_core::Action::ALL)
-            .all(|(n, a)| n == a.name());
+            .zip(goodhart_core::Action::MOVES)
+            .all(|(n, a)| a.name() == Some(n.as_str()));
         if moves {
             return goodhart_core::parse_actions(list);
         }
@@ -638,10 +643,11 @@ VARIANT
         let s = load(r#"action_names = ["E", "N", "stay"]"#, "", "", &[]).unwrap();
         assert_eq!(s.num_actions, 3);
         assert_eq!(s.action_name(2), "stay");
-        use goodhart_core::Action::{Down, Left, Up};
-        assert_eq!(s.parse_actions("E,n,STAY").unwrap(), [Up, Down, Left]);
-        assert_eq!(s.parse_actions("ENE").unwrap(), [Up, Down, Up]);
-        assert_eq!(s.parse_actions("2 0").unwrap(), [Left, Up]);
+        use goodhart_core::Action;
+        let (up, down, left) = (Action::Up, Action::Down, Action::Left);
+        assert_eq!(s.parse_actions("E,n,STAY").unwrap(), [up, down, left]);
+        assert_eq!(s.parse_actions("ENE").unwrap(), [up, down, up]);
+        assert_eq!(s.parse_actions("2 0").unwrap(), [left, up]);
         let e = s.parse_actions("E,jump").unwrap_err().to_string();
         assert!(e.contains("jump") && e.contains("stay"), "{e}");
         // The move letters mean nothing here: `N` is this file's N, `R` is unknown.
@@ -649,10 +655,40 @@ VARIANT
     }
 
     #[test]
+    fn more_actions_than_moves() {
+        let names: Vec<String> = (0..goodhart_core::MAX_ACTIONS)
+            .map(|i| format!("\"a{i}\""))
+            .collect();
+        let s = load(
+            &format!("action_names = [{}]", names.join(", ")),
+            "",
+            "",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(s.num_actions, goodhart_core::MAX_ACTIONS);
+        let got: Vec<usize> = s
+            .parse_actions("a31, 17 A5")
+            .unwrap()
+            .iter()
+            .map(|a| a.index())
+            .collect();
+        assert_eq!(got, [31, 17, 5]);
+        assert!(s.parse_actions("32").is_err() && s.parse_actions("up").is_err());
+    }
+
+    #[test]
     fn bad_action_names() {
+        let too_many = format!(
+            "action_names = [{}]",
+            (0..=goodhart_core::MAX_ACTIONS)
+                .map(|i| format!("\"a{i}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         for (names, needle) in [
-            ("action_names = []", "1 to 5"),
-            (r#"action_names = ["a", "b", "c", "d", "e", "f"]"#, "1 to 5"),
+            ("action_names = []", "1 to 32"),
+            (too_many.as_str(), "1 to 32"),
             (r#"action_names = ["a", "A"]"#, "twice"),
             (r#"action_names = ["a b"]"#, "letters"),
             ("action_names = [\"a\"]\nactions = 4", "disagrees"),

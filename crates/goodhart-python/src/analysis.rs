@@ -345,6 +345,7 @@ pub fn replay<'py>(
         .map(|&a| {
             usize::try_from(a)
                 .ok()
+                .filter(|&i| i < s.num_actions)
                 .and_then(Action::from_index)
                 .ok_or_else(|| {
                     error(

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use goodhart_core::parse_actions;
 use goodhart_grid::{render, replay};
 
 use super::ScenarioArgs;
@@ -60,7 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     let s = args.scenario.load()?;
-    let actions = parse_actions(&args.actions)?;
+    let actions = s.parse_actions(&args.actions)?;
     let (traj, states) = replay(&s, args.seed, &actions)?;
     let bytes = match format {
         Format::Gif => {

@@ -65,16 +65,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .iter()
         .for_each(|l| println!("    {l}"));
     let (mut proxy, mut truth) = (0.0, 0.0);
+    let width = s
+        .action_names
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(0)
+        .max(9);
     for (i, st) in traj.steps.iter().enumerate() {
         proxy += st.proxy_reward;
         truth += st.true_reward;
         let events: Vec<String> = s
             .events
             .named(&st.events)
-            .map(|(k, v)| format!("{k}={v}"))
+            .map(|(k, v)| format!("{k}={}", event_value(v)))
             .collect();
         println!(
-            "{:>4} {:9} proxy {:+7.2} (total {:7.2})  true {:+7.2} (total {:7.2})  {}",
+            "{:>4} {:width$} proxy {:+7.2} (total {:7.2})  true {:+7.2} (total {:7.2})  {}",
             i + 1,
             s.action_name(st.action.index()),
             st.proxy_reward,
@@ -101,4 +108,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         traj.true_return()
     );
     Ok(())
+}
+
+/// An event value as people read it: integers as they are, other values to 6 decimals without
+/// trailing zeros (expected counts such as `1.5000000000000002` print as `1.5`).
+fn event_value(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v}")
+    } else {
+        let t = format!("{v:.6}");
+        t.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
 }

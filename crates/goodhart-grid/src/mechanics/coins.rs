@@ -20,7 +20,7 @@ use crate::world::World;
 /// Reads `settings.moves`: the move each action index makes.
 pub(crate) fn moves_setting(ctx: &BuildContext) -> Result<Vec<Action>> {
     let Some(v) = ctx.settings.get("moves") else {
-        return Ok(Action::ALL.to_vec());
+        return Ok(Action::MOVES.to_vec());
     };
     let err = || {
         ctx.error(
@@ -32,7 +32,7 @@ pub(crate) fn moves_setting(ctx: &BuildContext) -> Result<Vec<Action>> {
     list.iter()
         .map(|m| {
             m.as_str()
-                .and_then(|s| Action::ALL.iter().copied().find(|a| a.name() == s))
+                .and_then(|s| Action::MOVES.iter().copied().find(|a| a.name() == Some(s)))
                 .ok_or_else(err)
         })
         .collect()

@@ -24,6 +24,7 @@ mod feed;
 mod friend_foe;
 mod interruption;
 mod lagoon;
+mod moderation;
 mod off_switch;
 mod pause;
 mod respawn;
@@ -283,6 +284,7 @@ mechanics! {
     Feed => feed::Feed = "feed",
     Autobid => autobid::Autobid = "autobid",
     Rota => rota::Rota = "rota",
+    Moderation => moderation::Moderation = "moderation",
     Shaping => shaping::Shaping = "shaping",
     Roomba => roomba::Roomba = "roomba",
     RoadRunner => road_runner::RoadRunner = "road_runner",

@@ -200,6 +200,13 @@ pub fn role_style(role: &str) -> Option<TileStyle> {
             Glyph::None,
         ),
         "whisky" => TileStyle::lettered([180, 83, 9]),
+        // A forum (moderation): its two groups, a member who left, posts kept or removed.
+        "group_a" => TileStyle::lettered([147, 197, 253]),
+        "group_b" => TileStyle::lettered([253, 186, 116]),
+        "left" => TileStyle::lettered([214, 211, 201]),
+        "post_low" => TileStyle::lettered([187, 247, 208]),
+        "post_high" => TileStyle::lettered([253, 224, 71]),
+        "removed" => TileStyle::lettered([220, 38, 38]),
         "friend" => TileStyle::lettered([134, 224, 160]),
         "neutral" => TileStyle::lettered([203, 213, 225]),
         "adversary" | "foe" => TileStyle::lettered([248, 150, 150]),

@@ -114,7 +114,7 @@ fn check_episode(line: &Value) -> Result<(), String> {
             return Err(format!(
                 "step {} ({}): reward {} but the original gave {reward}",
                 i + 1,
-                action.name(),
+                action.name().unwrap_or("?"),
                 step.proxy_reward
             ));
         }
@@ -122,7 +122,7 @@ fn check_episode(line: &Value) -> Result<(), String> {
         compare_board(
             &rec["board"],
             &obs,
-            &format!("after step {} ({})", i + 1, action.name()),
+            &format!("after step {} ({})", i + 1, action.name().unwrap_or("?")),
         )?;
         if hidden_is_performance {
             let h = rec["hidden_total"].as_f64().unwrap();

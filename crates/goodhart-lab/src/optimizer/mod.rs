@@ -130,7 +130,9 @@ pub struct Episode {
     pub title: String,
     /// Seed of the episode's random draws.
     pub seed: u64,
-    /// Actions as letters (`RRDD`).
+    /// Actions as `goodhart replay --actions` reads them: move letters (`RRDD`) where the
+    /// scenario's actions are the moves, else its action names separated by commas
+    /// (`extreme,extreme`).
     pub actions: String,
     /// Proxy return of this episode.
     pub proxy_return: f64,
@@ -142,6 +144,18 @@ pub struct Episode {
 }
 
 impl Episode {
+    /// Number of steps.
+    pub fn steps(&self) -> usize {
+        if self.actions.contains(',') {
+            self.actions.split(',').count()
+        } else if self.actions.chars().all(|c| c.is_ascii_uppercase()) {
+            self.actions.len()
+        } else {
+            // One named action.
+            1
+        }
+    }
+
     /// The episode as a JSON artefact called `NAME.json`.
     pub fn artefact(&self, name: &str) -> Artefact {
         Artefact {

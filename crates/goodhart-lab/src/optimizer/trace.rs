@@ -80,12 +80,7 @@ impl Trace {
         Episode {
             title: self.title.clone(),
             seed: self.seed.unwrap_or(0),
-            actions: self
-                .trajectory
-                .steps
-                .iter()
-                .map(|s| s.action.letter())
-                .collect(),
+            actions: replayable_actions(scenario, &self.trajectory),
             proxy_return: self.trajectory.proxy_return(),
             true_return: self.trajectory.true_return(),
             frames: self
@@ -138,4 +133,24 @@ pub fn gif_artefact(name: &str, data: Vec<u8>) -> Artefact {
         media_type: "image/gif".into(),
         data,
     }
+}
+
+/// The actions of `trajectory` as `goodhart replay` reads them: a run of move letters (`RRDD`)
+/// where the scenario's actions are the moves, else its action names separated by commas
+/// (`extreme,extreme,balanced`).
+fn replayable_actions(scenario: &GridScenario, trajectory: &Trajectory) -> String {
+    let moves = scenario
+        .action_names
+        .iter()
+        .zip(Action::MOVES)
+        .all(|(n, a)| a.name() == Some(n.as_str()));
+    let steps = &trajectory.steps;
+    if moves && let Some(letters) = steps.iter().map(|s| s.action.letter()).collect() {
+        return letters;
+    }
+    steps
+        .iter()
+        .map(|s| scenario.action_name(s.action.index()))
+        .collect::<Vec<_>>()
+        .join(",")
 }

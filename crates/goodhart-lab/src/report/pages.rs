@@ -189,7 +189,7 @@ fn returns_caption(p: &Picture) -> String {
             r#"<span class="proxy">proxy {}</span> · <span class="true">true {}</span> in {} steps"#,
             num(e.proxy_return),
             num(e.true_return),
-            e.actions.chars().count()
+            e.steps()
         ),
         None => String::new(),
     }

@@ -1,5 +1,6 @@
 //! The reference figures of `shared/specs/seed-scenarios.md`: every table of the real-world
-//! failures (feed, autobid, rota, furnace, coastrunners, coinrun, off_switch) and the five
+//! failures (feed, autobid, moderation, rota, furnace, coastrunners, coinrun, off_switch;
+//! moderation's mitigation figures are not checked here) and the five
 //! classics, computed exactly on the compiled scenarios.
 //!
 //! The spec prints figures rounded to 3 decimals (or fewer); [`fig`] accepts half a unit of the
@@ -298,6 +299,115 @@ fn autobid_market_shift() {
         "shifted true",
         value(&deploy, deploy.mdp.true_objective(), &p),
         "0.255",
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. moderation
+
+/// The index of the moderation action called `name`.
+fn moderation_action(s: &GridScenario, name: &str) -> u8 {
+    s.parse_actions(name).unwrap()[0].index() as u8
+}
+
+/// The start state's index.
+fn start(c: &CompiledMdp<goodhart_grid::GridState>) -> usize {
+    let init = c.mdp.initial();
+    assert_eq!(init.len(), 1);
+    init[0].0 as usize
+}
+
+#[test]
+fn moderation_main_table() {
+    let (s, c) = compiled("moderation", &[]);
+    let r = gap(
+        &c.mdp,
+        &GapOptions {
+            paths: false,
+            ..GapOptions::default()
+        },
+    )
+    .unwrap();
+    fig("proxy*", r.proxy_optimal.proxy_return, "-99.875");
+    fig("true | proxy*", r.proxy_optimal.true_min, "-32.949");
+    exact("unique", r.proxy_optimal.true_max, r.proxy_optimal.true_min);
+    fig("proxy | true*", r.true_optimal.proxy_min, "-331.820");
+    fig("true*", r.true_optimal.true_return, "-2.700");
+    fig("random proxy", r.random.proxy_return, "-271.781");
+    fig("random true", r.random.true_return, "-563.205");
+    fig("gap", r.gap_pessimistic, "30.249");
+    fig("norm", norm(&r), "0.054");
+    // Mean participation of B over the 20 rounds: 0.70 under π*_proxy, 3 under π*_true.
+    let participation = objective(&s, &[("participation", 1.0 / 20.0)]);
+    let l = lex(&c, c.mdp.proxy(), &participation);
+    fig("participation | proxy*", l.secondary_min, "0.70");
+    exact("unique", l.secondary_max, l.secondary_min);
+    let l = lex(&c, c.mdp.true_objective(), &participation);
+    exact("participation | true*", l.secondary_min, 3.0);
+    // π*_proxy removes every B post and A's high-score posts; π*_true only A's high-score posts.
+    let p = proxy_policy(&c);
+    let every_b = moderation_action(&s, "remove_m0hi_m1lo_m1hi");
+    assert_eq!(p.action(0, start(&c)) as u8, every_b);
+    let t = lex(&c, c.mdp.true_objective(), c.mdp.proxy());
+    assert_eq!(
+        t.first_optimal(0, start(&c)) as u8,
+        moderation_action(&s, "remove_m0hi")
+    );
+}
+
+#[test]
+fn moderation_train_deploy_shift() {
+    // B absent at first (k0 = 0): the bias is nearly invisible.
+    let r = report("moderation", &[("participation0", "0")]);
+    fig("gap (k0 = 0)", r.gap_pessimistic, "6.107");
+    let v = report("moderation:b_absent", &[]);
+    exact("variant b_absent", v.gap_pessimistic, r.gap_pessimistic);
+}
+
+#[test]
+fn moderation_silencing_is_instrumental() {
+    // Unbiased labels (annotators rate B's benign posts 0.03): the H = 20 proxy optimizer still
+    // removes every B post from t = 0 and keeps B's low-score posts only in the last round.
+    let (s, c) = compiled("moderation:unbiased_labels", &[]);
+    let r = gap(
+        &c.mdp,
+        &GapOptions {
+            paths: false,
+            ..GapOptions::default()
+        },
+    )
+    .unwrap();
+    fig("true | proxy*", r.proxy_optimal.true_min, "-32.519");
+    exact("unique", r.proxy_optimal.true_max, r.proxy_optimal.true_min);
+    let participation = objective(&s, &[("participation", 1.0 / 20.0)]);
+    fig(
+        "participation | proxy*",
+        lex(&c, c.mdp.proxy(), &participation).secondary_min,
+        "0.70",
+    );
+    let p = proxy_policy(&c);
+    let hi_only = moderation_action(&s, "remove_m0hi_m1hi");
+    assert_eq!(
+        p.action(0, start(&c)) as u8,
+        moderation_action(&s, "remove_m0hi_m1lo_m1hi")
+    );
+    assert_eq!(p.action(19, start(&c)) as u8, hi_only);
+    // The myopic (H = 1) optimizer removes only the high-score cells; re-planned every round,
+    // that is the stationary policy below.
+    let (_, c1) = compiled("moderation:unbiased_labels", &[("horizon", "1")]);
+    assert_eq!(proxy_policy(&c1).action(0, start(&c1)) as u8, hi_only);
+    let myopic = DeterministicPolicy::stationary(vec![hi_only; c.mdp.num_states()]);
+    fig(
+        "myopic true",
+        value(&c, c.mdp.true_objective(), &myopic),
+        "-26.582",
+    );
+    // The file's variant is the parameter.
+    let v = report("moderation", &[("b_benign_label", "0.03")]);
+    exact(
+        "b_benign_label = 0.03",
+        v.proxy_optimal.true_min,
+        r.proxy_optimal.true_min,
     );
 }
 
