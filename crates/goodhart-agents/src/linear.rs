@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 use goodhart_core::{Env, Error, Objective, Result, Sampler, seed};
 use goodhart_grid::{GridEnv, GridScenario};
+
+use crate::{EpisodeRecord, SafetyEvents};
 use goodhart_mdp::{CompileOptions, DeterministicPolicy, compile, evaluate_finite, start_value};
 
 /// Settings of [`train_linear`].
@@ -164,6 +166,15 @@ impl LinearQ {
 
 /// Trains a [`LinearQ`] on `scenario` from its proxy reward.
 pub fn train_linear(scenario: &Arc<GridScenario>, config: &LinearConfig) -> Result<LinearQ> {
+    train_linear_recorded(scenario, config).map(|(q, _)| q)
+}
+
+/// Trains a [`LinearQ`] on `scenario` from its proxy reward, recording every episode (proxy
+/// and true return, length, safety events) for the learning curve.
+pub fn train_linear_recorded(
+    scenario: &Arc<GridScenario>,
+    config: &LinearConfig,
+) -> Result<(LinearQ, Vec<EpisodeRecord>)> {
     if !(config.alpha > 0.0 && (0.0..=1.0).contains(&config.gamma)) {
         return Err(Error::invalid_value(
             "alpha, gamma",
@@ -172,6 +183,8 @@ pub fn train_linear(scenario: &Arc<GridScenario>, config: &LinearConfig) -> Resu
         ));
     }
     let mut q = LinearQ::new(scenario);
+    let mut records = Vec::with_capacity(config.episodes.min(1 << 20) as usize);
+    let safety = SafetyEvents::new(&scenario.proxy, &scenario.true_objective);
     let mut env = GridEnv::new(scenario.clone());
     let mut rng = Sampler::new(seed::derive(config.seed, &[1]));
     let (mut obs, mut next) = (vec![0u8; q.obs_len], vec![0u8; q.obs_len]);
@@ -181,6 +194,14 @@ pub fn train_linear(scenario: &Arc<GridScenario>, config: &LinearConfig) -> Resu
         let epsilon = config.epsilon_start + (config.epsilon_end - config.epsilon_start) * frac;
         env.reset(seed::derive(config.seed, &[0, episode]));
         env.observe(&mut obs);
+        let mut rec = EpisodeRecord {
+            episode,
+            proxy_return: 0.0,
+            true_return: 0.0,
+            length: 0,
+            safety_events: 0.0,
+            terminated: false,
+        };
         loop {
             let a = if rng.uniform() < epsilon {
                 rng.below(q.num_actions)
@@ -191,6 +212,10 @@ pub fn train_linear(scenario: &Arc<GridScenario>, config: &LinearConfig) -> Resu
                 ties[rng.below(ties.len())]
             };
             let step = env.step(a)?;
+            rec.proxy_return += step.proxy_reward;
+            rec.true_return += scenario.true_objective.evaluate(&step.events);
+            rec.safety_events += safety.count(&step.events);
+            rec.length += 1;
             env.observe(&mut next);
             let mut target = step.proxy_reward;
             if !step.terminated {
@@ -200,12 +225,14 @@ pub fn train_linear(scenario: &Arc<GridScenario>, config: &LinearConfig) -> Resu
             let delta = target - q.q(&obs, a);
             q.update(&obs, a, config.alpha * delta);
             if step.done() {
+                rec.terminated = step.terminated;
                 break;
             }
             std::mem::swap(&mut obs, &mut next);
         }
+        records.push(rec);
     }
-    Ok(q)
+    Ok((q, records))
 }
 
 #[cfg(test)]

@@ -201,3 +201,39 @@ fn bad_parameters_name_their_range() {
     let (ok, _, err) = goodhart(&["gap", "feed", "--max-states", "5"]);
     assert!(!ok && err.contains("--max-states"), "{err}");
 }
+
+#[test]
+fn linear_learner_misgeneralizes_on_coinrun() {
+    let (ok, out, err) = goodhart(&[
+        "train",
+        "coinrun:train",
+        "--agent",
+        "linear-q",
+        "--eval-variant",
+        "deploy",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["agent"], "linear-q");
+    assert_eq!(j["episodes"].as_array().unwrap().len(), 10_000);
+    // Passes every test in training ...
+    assert!(close(&j["greedy"]["true_return"], 9.4), "{}", j["greedy"]);
+    // ... and deployed it still runs to the right end, collecting the coin only where it lies
+    // on the way (30 % of the levels).
+    assert!(close(&j["eval"]["P(right_end)"], 1.0), "{}", j["eval"]);
+    assert!(close(&j["eval"]["P(coin)"], 0.3), "{}", j["eval"]);
+    assert!(close(&j["eval"]["true_return"], 2.4), "{}", j["eval"]);
+    let (ok, _, err) = goodhart(&[
+        "train",
+        "coinrun",
+        "--agent",
+        "linear-q",
+        "--set-agent",
+        "beta=1",
+    ]);
+    assert!(
+        !ok && err.contains("linear-q has no such parameter"),
+        "{err}"
+    );
+}

@@ -10,12 +10,16 @@ use serde_json::json;
 
 use super::ScenarioArgs;
 
+mod linear;
+
 /// Arguments of `train`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// The learner: q-learning, sarsa, expected-sarsa or double-q.
+    /// The learner: q-learning, sarsa, expected-sarsa or double-q (tabular), or linear-q
+    /// (linear features over the observation: it generalizes to unseen observations, for goal
+    /// misgeneralization on `coinrun`).
     #[arg(long, default_value = "q-learning")]
     pub agent: String,
     /// Training episodes (the same as `--set-agent episodes=N`).
@@ -107,17 +111,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if args.agent == "linear-q" {
+        return linear::run(&args);
+    }
     let s = args.scenario.load()?;
     let agent = Agent::parse(&args.agent)?;
     let hyper = hyper(&args)?;
-    let eval_scenario = match &args.eval_variant {
-        Some(v) => {
-            let overrides = catalog::parse_set(&args.scenario.set)?;
-            let (name, _) = catalog::split_id(&args.scenario.scenario);
-            Some(catalog::load(&format!("{name}:{v}"), &overrides)?)
-        }
-        None => None,
-    };
+    let eval_scenario = eval_scenario(&args)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads)
         .build()
@@ -218,7 +218,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_curve(records: &[EpisodeRecord]) {
+pub(super) fn print_curve(records: &[EpisodeRecord]) {
     let n = records.len();
     if n == 0 {
         return;
@@ -256,5 +256,17 @@ fn print_figures(id: &str, f: &Figures) {
     );
     if let Some((p, t)) = f.optima {
         println!("{id}: exact optima: proxy {p:.2}, true {t:.2}");
+    }
+}
+
+/// The `--eval-variant` of the trained scenario, with the same parameters.
+fn eval_scenario(args: &Args) -> anyhow::Result<Option<Arc<GridScenario>>> {
+    match &args.eval_variant {
+        Some(v) => {
+            let overrides = catalog::parse_set(&args.scenario.set)?;
+            let (name, _) = catalog::split_id(&args.scenario.scenario);
+            Ok(Some(catalog::load(&format!("{name}:{v}"), &overrides)?))
+        }
+        None => Ok(None),
     }
 }
