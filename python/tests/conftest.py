@@ -37,8 +37,9 @@ def goodhart_binary() -> str | None:
     if env:
         return shutil.which(env) or env
     newest = _newest_source()
+    target = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")
     for profile in ("debug", "release"):
-        p = REPO / "target" / profile / "goodhart"
+        p = target / profile / "goodhart"
         if p.exists() and p.stat().st_mtime >= newest:
             return str(p)
     return None
