@@ -87,3 +87,74 @@ def test_scenario_info():
     info = goodhart.scenario_info("absent_supervisor")
     assert {p["name"] for p in info["params"]} >= {"supervisor"}
     assert info["events"] and info["proxy"] and info["true"]
+
+
+def _bellman_arrays(m: goodhart.CompiledModel, objective: str):
+    """The exported raw table as one ``(states * actions, states)`` matrix of the
+    non-terminal transitions and the expected reward of every row, built in numpy alone
+    (not from ``m.transitions`` or ``m.rewards``)."""
+    t = m.table
+    n, k = m.num_states, m.num_actions
+    rows = np.repeat(np.arange(n * k), np.diff(t["offsets"]))
+    weights = m.proxy_weights if objective == "proxy" else m.true_weights
+    per_transition = t["event_table"][t["label"]] @ weights
+    r = np.bincount(rows, weights=t["prob"] * per_transition, minlength=n * k)
+    go_on = ~t["terminal"]
+    p = sp.csr_array(
+        (t["prob"][go_on], (rows[go_on], t["next"][go_on])), shape=(n * k, n)
+    )
+    return p, r
+
+
+def _numpy_backward_induction(m, p, r, horizon):
+    v = np.zeros(m.num_states)
+    for _ in range(horizon):
+        v = (r + p @ v).reshape(m.num_states, m.num_actions).max(axis=1)
+    return v
+
+
+def _numpy_value_iteration(m, p, r, discount, tol=1e-11):
+    v = np.zeros(m.num_states)
+    while True:
+        w = (r + discount * (p @ v)).reshape(m.num_states, m.num_actions).max(axis=1)
+        if np.max(np.abs(w - v)) < tol:
+            return w
+        v = w
+
+
+# Deterministic and stochastic (whisky_gold: random actions after drinking;
+# safe_interruptibility: a hidden coin decides the interruption) scenarios.
+INDEPENDENT = ["boat_race", "absent_supervisor", "island_navigation", "whisky_gold",
+               "safe_interruptibility"]
+
+
+@pytest.mark.parametrize("scenario", INDEPENDENT)
+@pytest.mark.parametrize("objective", ["proxy", "true"])
+def test_independent_numpy_backward_induction_agrees(scenario, objective):
+    """Issue 3's correctness check: a plain numpy solver on the exported model gives the
+    same optimal values as goodhart.solve, to 1e-6."""
+    m = goodhart.compile(scenario)
+    p, r = _bellman_arrays(m, objective)
+    v = _numpy_backward_induction(m, p, r, m.horizon)
+    sol = goodhart.solve(scenario, objective=objective)
+    assert sol.method == "backward" and sol.horizon == m.horizon
+    np.testing.assert_allclose(sol.values, v, rtol=0, atol=1e-6)
+    assert sol.start_value == pytest.approx(float(m.initial @ v), abs=1e-6)
+    # The raw table and the documented per-action matrices say the same.
+    np.testing.assert_allclose(r.reshape(m.num_states, m.num_actions), m.rewards[objective])
+    for a in range(m.num_actions):
+        np.testing.assert_allclose(
+            p[a :: m.num_actions].toarray(), m.transitions[a].toarray(), atol=1e-15
+        )
+
+
+@pytest.mark.parametrize("scenario", ["island_navigation", "whisky_gold"])
+@pytest.mark.parametrize("method", ["value_iteration", "policy_iteration"])
+def test_independent_numpy_value_iteration_agrees(scenario, method):
+    m = goodhart.compile(scenario)
+    p, r = _bellman_arrays(m, "true")
+    v = _numpy_value_iteration(m, p, r, 0.99)
+    sol = goodhart.solve(scenario, objective="true", method=method, epsilon=1e-8)
+    assert sol.discount == 0.99
+    np.testing.assert_allclose(sol.values, v, rtol=0, atol=1e-6)
+    assert sol.start_value == pytest.approx(float(m.initial @ v), abs=1e-6)

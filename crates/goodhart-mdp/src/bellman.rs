@@ -28,13 +28,46 @@ pub fn tie_tolerance(best: f64) -> f64 {
 #[inline]
 pub(crate) fn expect(mdp: &Mdp, row: usize, v: &[f64]) -> f64 {
     let (lo, hi) = (mdp.offsets[row] as usize, mdp.offsets[row + 1] as usize);
+    expect_range(&mdp.next[lo..hi], &mdp.prob[lo..hi], v)
+}
+
+/// `Σ p · v[next]` over the non-terminal transitions among `next` and `prob`, in order.
+///
+/// Branch-free: the value of a terminal transition's next state is loaded (the index is a
+/// valid state) and replaced by `0` after the product. Adding `+0.0` to the sum changes
+/// nothing, as the sum starts at `+0.0` and so is never `-0.0`: the result is bit-identical
+/// to skipping terminal transitions.
+#[inline(always)]
+pub(crate) fn expect_range(next: &[u32], prob: &[f64], v: &[f64]) -> f64 {
     let mut acc = 0.0;
-    for (&n, &p) in mdp.next[lo..hi].iter().zip(&mdp.prob[lo..hi]) {
-        if n & TERMINAL == 0 {
-            acc += p * v[n as usize];
-        }
+    for (&n, &p) in next.iter().zip(prob) {
+        let x = p * v[(n & !TERMINAL) as usize];
+        acc += if n & TERMINAL == 0 { x } else { 0.0 };
     }
     acc
+}
+
+/// `max_a [r(s, a) + γ Σ p · v[next]]` over the actions of `state` (`rewards` per row).
+#[inline(always)]
+pub(crate) fn best_value(
+    mdp: &Mdp,
+    rewards: &[f64],
+    discount: f64,
+    state: usize,
+    v: &[f64],
+) -> f64 {
+    let na = mdp.num_actions;
+    let base = state * na;
+    let offsets = &mdp.offsets[base..=base + na];
+    let rewards = &rewards[base..base + na];
+    let (lo, hi) = (offsets[0] as usize, offsets[na] as usize);
+    let (next, prob) = (&mdp.next[lo..hi], &mdp.prob[lo..hi]);
+    let mut best = f64::NEG_INFINITY;
+    for (w, &r) in offsets.windows(2).zip(rewards) {
+        let (a, b) = (w[0] as usize - lo, w[1] as usize - lo);
+        best = best.max(r + discount * expect_range(&next[a..b], &prob[a..b], v));
+    }
+    best
 }
 
 /// The tie rule: the lowest action index whose value is within [`tie_tolerance`] of the

@@ -1,7 +1,8 @@
 //! Infinite-horizon discounted solvers: value iteration and policy iteration.
 //!
 //! Value iteration sweeps `V ← max_a [ r(s, a) + γ P V ]` (Jacobi: every state from the
-//! previous iterate, so sweeps are parallel and bit-identical for any thread count) and stops
+//! previous iterate, so sweeps are parallel and bit-identical for any thread count) over the
+//! states whose value can be nonzero ([`LiveTable`]; the others keep `V = 0`) and stops
 //! when the largest change `‖V' − V‖∞` drops below `ε (1 − γ) / (2γ)`. Then the greedy policy
 //! of `V'` is ε-optimal and `‖V' − V*‖∞ < ε / 2` (Puterman 1994, theorem 6.3.1). With `γ = 1`
 //! (only meaningful when every policy ends the episode) the rule is `‖V' − V‖∞ < ε`, which
@@ -14,8 +15,11 @@
 
 use goodhart_core::{Error, Result};
 
-use crate::bellman::{expect, for_each_index, for_each_index_max, greedy, tie_tolerance};
+use crate::bellman::{
+    best_value, expect, for_each_index, for_each_index_max, greedy, tie_tolerance,
+};
 use crate::compile::{Mdp, Rewards};
+use crate::live::LiveTable;
 use crate::policy::{DeterministicPolicy, check_finite, evaluate_discounted, start_value};
 
 /// Settings of the discounted solvers.
@@ -93,14 +97,8 @@ pub fn bellman_sweep(
     out: &mut [f64],
     relative: bool,
 ) -> f64 {
-    let na = mdp.num_actions;
     for_each_index_max(out, |s, o| {
-        let mut best = f64::NEG_INFINITY;
-        for a in 0..na {
-            let row = s * na + a;
-            let q = rewards.per_row[row] + discount * expect(mdp, row, prev);
-            best = best.max(q);
-        }
+        let best = best_value(mdp, &rewards.per_row, discount, s, prev);
         *o = best;
         let d = (best - prev[s]).abs();
         if relative {
@@ -148,11 +146,11 @@ pub fn value_iteration(
     } else {
         options.epsilon * (1.0 - g) / (2.0 * g)
     };
-    let n = mdp.num_states();
-    let mut prev = vec![0.0; n];
-    let mut cur = vec![0.0; n];
+    let live = LiveTable::new(mdp, rewards);
+    let mut prev = vec![0.0; live.num_live()];
+    let mut cur = vec![0.0; live.num_live()];
     for it in 1..=options.max_iterations {
-        let residual = bellman_sweep(mdp, rewards, g, &prev, &mut cur, options.relative);
+        let residual = live.sweep(g, &prev, &mut cur, options.relative);
         std::mem::swap(&mut prev, &mut cur);
         if !residual.is_finite() {
             return Err(Error::Numeric(
@@ -160,6 +158,7 @@ pub fn value_iteration(
             ));
         }
         if residual < threshold {
+            let prev = live.expand(&prev);
             check_finite(&prev)?;
             let policy = greedy_policy(mdp, rewards, g, &prev);
             return Ok(DiscountedSolution {
@@ -180,9 +179,10 @@ pub fn value_iteration(
 
 /// Gauss–Seidel value iteration: like [`value_iteration`] (same options and stopping rule,
 /// which bounds the greedy policy's error the same way), but each state's new value is used
-/// at once by the states after it in the same sweep, and sweeps alternate between increasing
-/// and decreasing state numbers (symmetric Gauss–Seidel). Often needs far fewer sweeps; runs
-/// on one thread (deterministic by construction).
+/// at once by the states swept after it. Sweeps go from the highest state number down: the
+/// compiler numbers states breadth-first from the start, so successors tend to come later
+/// and values flow back towards the start within one sweep (Storm's order, too). Often needs
+/// far fewer sweeps; runs on one thread (deterministic by construction).
 pub fn value_iteration_gauss_seidel(
     mdp: &Mdp,
     rewards: &Rewards,
@@ -197,39 +197,17 @@ pub fn value_iteration_gauss_seidel(
     } else {
         options.epsilon * (1.0 - g) / (2.0 * g)
     };
-    let (n, na) = (mdp.num_states(), mdp.num_actions);
-    let mut v = vec![0.0; n];
+    let live = LiveTable::new(mdp, rewards);
+    let mut v = vec![0.0; live.num_live()];
     for it in 1..=options.max_iterations {
-        let mut residual: f64 = 0.0;
-        // Symmetric sweeps: forward, then backward, so values flow both ways along the
-        // state numbering.
-        let forward = it % 2 == 1;
-        for k in 0..n {
-            let s = if forward { k } else { n - 1 - k };
-            let mut best = f64::NEG_INFINITY;
-            for a in 0..na {
-                let row = s * na + a;
-                best = best.max(rewards.per_row[row] + g * expect(mdp, row, &v));
-            }
-            let d = (best - v[s]).abs();
-            let d = if !options.relative || d == 0.0 {
-                d
-            } else {
-                d / best.abs()
-            };
-            residual = if d.is_nan() {
-                f64::INFINITY
-            } else {
-                residual.max(d)
-            };
-            v[s] = best;
-        }
+        let residual = live.sweep_gauss_seidel(g, &mut v, options.relative);
         if !residual.is_finite() {
             return Err(Error::Numeric(
                 "value iteration diverged (a value became infinite or NaN)".into(),
             ));
         }
         if residual < threshold {
+            let v = live.expand(&v);
             check_finite(&v)?;
             let policy = greedy_policy(mdp, rewards, g, &v);
             return Ok(DiscountedSolution {

@@ -53,6 +53,7 @@ mod export;
 pub mod factored;
 mod finite;
 mod gap;
+mod live;
 mod path;
 mod policy;
 pub mod synthetic;
@@ -71,6 +72,7 @@ pub use crate::gap::{
     GapOptions, GapReport, Interval, Lexicographic, ProxyOptimal, RandomReturns, TrueOptimal, gap,
     lexicographic,
 };
+pub use crate::live::LiveTable;
 pub use crate::path::{Path, most_likely_path};
 pub use crate::policy::{
     DeterministicPolicy, Policy, StochasticPolicy, Uniform, evaluate_discounted, evaluate_finite,

@@ -27,7 +27,7 @@ pub enum Method {
     Backward,
     /// Discounted value iteration (the greedy policy is epsilon-optimal).
     ValueIteration,
-    /// Discounted value iteration with symmetric Gauss-Seidel sweeps (one thread).
+    /// Discounted value iteration with Gauss-Seidel sweeps, highest state first (one thread).
     GaussSeidel,
     /// Discounted policy iteration.
     PolicyIteration,

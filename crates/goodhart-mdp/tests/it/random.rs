@@ -3,9 +3,9 @@
 
 use goodhart_core::FiniteModel;
 use goodhart_mdp::{
-    CompileOptions, CompiledMdp, DeterministicPolicy, DiscountedOptions, GapOptions,
-    backward_induction, compile, evaluate_discounted, evaluate_finite, gap, lexicographic,
-    policy_iteration, value_iteration, value_iteration_gauss_seidel,
+    CompileOptions, CompiledMdp, DeterministicPolicy, DiscountedOptions, GapOptions, LiveTable,
+    backward_induction, bellman_sweep, compile, evaluate_discounted, evaluate_finite, gap,
+    lexicographic, policy_iteration, value_iteration, value_iteration_gauss_seidel,
 };
 use proptest::prelude::*;
 
@@ -155,5 +155,128 @@ proptest! {
         };
         let (a, b) = (run(1), run(2));
         prop_assert!(a == b);
+    }
+}
+
+/// Value iteration by plain sweeps of the whole table ([`bellman_sweep`]), the reference that
+/// [`value_iteration`] (which sweeps only the live states) must reproduce bit for bit.
+fn reference_vi(
+    c: &CompiledMdp<u32>,
+    r: &goodhart_mdp::Rewards,
+    opts: &DiscountedOptions,
+) -> (Vec<f64>, usize) {
+    let n = c.mdp.num_states();
+    let (mut prev, mut cur) = (vec![0.0; n], vec![0.0; n]);
+    let g = opts.discount;
+    let threshold = if opts.relative || g >= 1.0 {
+        opts.epsilon
+    } else {
+        opts.epsilon * (1.0 - g) / (2.0 * g)
+    };
+    for it in 1..=opts.max_iterations {
+        let res = bellman_sweep(&c.mdp, r, g, &prev, &mut cur, opts.relative);
+        std::mem::swap(&mut prev, &mut cur);
+        if res < threshold {
+            return (prev, it);
+        }
+    }
+    panic!("reference value iteration did not converge");
+}
+
+/// Backward Gauss–Seidel over the whole table, the reference for
+/// [`value_iteration_gauss_seidel`].
+fn reference_gs(
+    c: &CompiledMdp<u32>,
+    r: &goodhart_mdp::Rewards,
+    opts: &DiscountedOptions,
+) -> (Vec<f64>, usize) {
+    let (n, na) = (c.mdp.num_states(), c.mdp.num_actions());
+    let mut v = vec![0.0; n];
+    let g = opts.discount;
+    let threshold = if opts.relative || g >= 1.0 {
+        opts.epsilon
+    } else {
+        opts.epsilon * (1.0 - g) / (2.0 * g)
+    };
+    for it in 1..=opts.max_iterations {
+        let mut res: f64 = 0.0;
+        for s in (0..n).rev() {
+            let mut best = f64::NEG_INFINITY;
+            for a in 0..na {
+                let row = s * na + a;
+                let mut acc = 0.0;
+                for x in c.mdp.transitions(s, a) {
+                    if !x.terminal {
+                        acc += x.prob * v[x.next as usize];
+                    }
+                }
+                best = best.max(r.per_row[row] + g * acc);
+            }
+            let d = (best - v[s]).abs();
+            res = res.max(if opts.relative && d != 0.0 {
+                d / best.abs()
+            } else {
+                d
+            });
+            v[s] = best;
+        }
+        if res < threshold {
+            return (v, it);
+        }
+    }
+    panic!("reference Gauss-Seidel did not converge");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Most rewards zero, so that many states cannot reach a reward and are left out of the
+    /// live table; the values must still equal full-table sweeps bit for bit.
+    #[test]
+    fn live_table_sweeps_equal_full_sweeps(
+        seed in any::<u64>(),
+        states in 1usize..60,
+        actions in 1usize..4,
+        fanout in 1usize..4,
+        terminal in 0.0f64..0.3,
+        rewarded in 0.0f64..0.3,
+        discount in 0.5f64..1.0,
+        relative in any::<bool>(),
+    ) {
+        let mut t = Table::random(seed, states, actions, fanout, terminal);
+        // Keep a reward on about `rewarded` of the transitions (by a hash of its position).
+        for (s, row) in t.rows.iter_mut().enumerate() {
+            for (a, succ) in row.iter_mut().enumerate() {
+                for (k, x) in succ.iter_mut().enumerate() {
+                    let h = goodhart_core::seed::derive(seed, &[s as u64, a as u64, k as u64]);
+                    if (h >> 11) as f64 / (1u64 << 53) as f64 >= rewarded {
+                        x.2 = (0.0, 0.0);
+                    } else if relative {
+                        // The relative rule divides by the new value: keep values from
+                        // crossing zero (they rise monotonically from 0).
+                        x.2.0 = x.2.0.abs();
+                    }
+                }
+            }
+        }
+        let c = compile(&t, &CompileOptions::default()).unwrap();
+        let r = c.mdp.rewards(c.mdp.proxy());
+        let live = LiveTable::new(&c.mdp, &r);
+        prop_assert!(live.num_live() <= c.mdp.num_states());
+        let opts = DiscountedOptions { discount, epsilon: 1e-8, relative, ..Default::default() };
+        let (want, iterations) = reference_vi(&c, &r, &opts);
+        let vi = value_iteration(&c.mdp, &r, &opts).unwrap();
+        prop_assert_eq!(bits(&vi.values), bits(&want));
+        prop_assert_eq!(vi.iterations, iterations);
+        let (want, iterations) = reference_gs(&c, &r, &opts);
+        let gs = value_iteration_gauss_seidel(&c.mdp, &r, &opts).unwrap();
+        prop_assert_eq!(bits(&gs.values), bits(&want));
+        prop_assert_eq!(gs.iterations, iterations);
+        // The dropped states are exactly those with value 0 forever.
+        for s in 0..c.mdp.num_states() {
+            if live.states().binary_search(&(s as u32)).is_err() {
+                prop_assert_eq!(vi.values[s], 0.0);
+            }
+        }
     }
 }
