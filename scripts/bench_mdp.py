@@ -20,7 +20,10 @@ into a virtual environment outside the repository, e.g.
     /tmp/bench-venv/bin/python scripts/bench_mdp.py --n 316 --n 1000
 
 Options: --n N (repeatable; default 316 and 1000), --sweeps K (timed sweeps, default 20),
---solve-max N (largest N solved to convergence by every tool, default 316), --json FILE.
+--solve-max N (largest N solved to convergence by goodhart and Storm, default 1000),
+--numpy-solve-max N (largest N numpy also solves, default 316: minutes at 1000), --repeat R
+(goodhart's Gauss-Seidel solve and every Storm method run R times, the fastest counts; default
+3), --json FILE.
 """
 
 import argparse
@@ -37,9 +40,9 @@ import scipy.sparse as sp
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run_rust(n, sweeps, solve, export_dir):
+def run_rust(n, sweeps, solve, export_dir, repeat):
     cmd = ["cargo", "bench", "-q", "-p", "goodhart-mdp", "--bench", "mdp", "--",
-           "--n", str(n), "--sweeps", str(sweeps), "--export", export_dir]
+           "--n", str(n), "--sweeps", str(sweeps), "--export", export_dir, "--repeat", str(repeat)]
     if solve:
         cmd.append("--solve")
     out = subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, text=True).stdout
@@ -103,8 +106,9 @@ def pymdptoolbox_sweep(s, k, P, r, sweeps):
     return (time.perf_counter() - t) / vi.iter
 
 
-def storm(drn, eps=1e-6):
-    """Storm on the DRN file the Rust benchmark wrote (goal labelled)."""
+def storm(drn, repeat=1):
+    """Storm on the DRN file the Rust benchmark wrote (goal labelled), each method `repeat`
+    times (the fastest counts)."""
     try:
         import stormpy
         import stormpy.environments as envs
@@ -123,18 +127,21 @@ def storm(drn, eps=1e-6):
     call = lambda x: x() if callable(x) else x
     for name, method in methods:
         try:
-            if method is None:
-                t = time.perf_counter()
-                res = stormpy.model_checking(model, prop)
-            else:
-                e = envs.Environment()
-                mm = call(call(e.solver).min_max)
-                mm.method = method
-                if "OPTIMISTIC" in str(method):
-                    call(e.solver).force_soundness = True
-                t = time.perf_counter()
-                res = stormpy.model_checking(model, prop, environment=e)
-            out[name] = {"seconds": time.perf_counter() - t,
+            times = []
+            for _ in range(max(1, repeat)):
+                if method is None:
+                    t = time.perf_counter()
+                    res = stormpy.model_checking(model, prop)
+                else:
+                    e = envs.Environment()
+                    mm = call(call(e.solver).min_max)
+                    mm.method = method
+                    if "OPTIMISTIC" in str(method):
+                        call(e.solver).force_soundness = True
+                    t = time.perf_counter()
+                    res = stormpy.model_checking(model, prop, environment=e)
+                times.append(time.perf_counter() - t)
+            out[name] = {"seconds": min(times), "all_seconds": times,
                          "pmax": res.get_value(model.initial_states[0])}
         except Exception as ex:  # API differences between stormpy versions
             out[name] = {"error": str(ex)}
@@ -145,64 +152,99 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, action="append")
     ap.add_argument("--sweeps", type=int, default=20)
-    ap.add_argument("--solve-max", type=int, default=316)
+    ap.add_argument("--solve-max", type=int, default=1000)
+    ap.add_argument("--numpy-solve-max", type=int, default=316)
+    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json")
     args = ap.parse_args()
     sizes = args.n or [316, 1000]
+    print("command: " + " ".join([os.path.basename(sys.executable)] + sys.argv))
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"({os.cpu_count()} cores)")
     results = []
     for n in sizes:
         solve = n <= args.solve_max
         print(f"== N = {n}")
         with tempfile.TemporaryDirectory() as d:
-            rust = run_rust(n, args.sweeps, solve, d)
+            rust = run_rust(n, args.sweeps, solve, d, args.repeat)
             s, k, P, r, init = load(d)
-            st = storm(os.path.join(d, "model.drn")) if solve else None
+            st = storm(os.path.join(d, "model.drn"), args.repeat) if solve else None
         row = {"n": n, "rust": rust, "storm": st}
         sweeps = max(3, args.sweeps // 2)
         row["numpy_sweep"], v_np = numpy_vi(s, k, P, r, sweeps=sweeps)
         row["pymdptoolbox_sweep"] = pymdptoolbox_sweep(s, k, P, r, sweeps)
-        if solve:
+        if solve and n <= args.numpy_solve_max:
             secs, iters, v = numpy_vi(s, k, P, r)
             row["numpy_solve"] = {"seconds": secs, "iterations": iters, "pmax": v[init]}
             ours = rust["solve"]["jacobi"]["pmax"]
             row["agree"] = abs(v[init] - ours) <= 1e-6 * max(abs(ours), 1e-300) + 1e-12
         results.append(row)
-        one, two, bound = rust["sweep_seconds_1"], rust["sweep_seconds_all"], rust["bound_seconds"]
-        print(f"  {s} states, {rust['transitions']} transitions; compile {rust['compile_seconds']:.2f} s")
-        print(f"  seconds per sweep: goodhart {one*1e3:.2f} ms (1 thread), {two*1e3:.2f} ms ({rust['threads']} threads); "
-              f"numpy/scipy {row['numpy_sweep']*1e3:.2f} ms; pymdptoolbox "
-              + (f"{row['pymdptoolbox_sweep']*1e3:.2f} ms" if row["pymdptoolbox_sweep"] else "n/a"))
-        print(f"  bandwidth bound {bound*1e3:.2f} ms ({rust['copy_bandwidth']/1e9:.1f} GB/s copy); "
-              f"goodhart 1 thread = {one/bound:.2f}x the bound")
-        if row["pymdptoolbox_sweep"]:
-            print(f"  ratio pymdptoolbox / goodhart (1 thread, per sweep): {row['pymdptoolbox_sweep']/one:.1f}x")
-        print(f"  ratio numpy / goodhart (1 thread, per sweep): {row['numpy_sweep']/one:.1f}x")
-        if solve:
-            ns = row["numpy_solve"]
-            for name, x in rust["solve"].items():
-                print(f"  Pmax to relative 1e-6: goodhart {name} {x['pmax']:.10e} in {x['iterations']} sweeps, "
-                      f"{x['seconds']:.3f} s (1 thread)")
-            print(f"  numpy (jacobi) {ns['pmax']:.10e}, {ns['iterations']} sweeps, {ns['seconds']:.3f} s; "
-                  f"agrees with goodhart's jacobi to 1e-6: {row['agree']}")
-            best = min(x["seconds"] for x in rust["solve"].values())
-            st = row.get("storm")
-            if st:
-                print(f"  Storm: build from DRN {st['build_seconds']:.2f} s")
-                for name in [k for k in st if k != "build_seconds"]:
-                    x = st[name]
-                    if "seconds" in x:
-                        print(f"  Storm {name}: {x['seconds']:.3f} s, Pmax {x['pmax']:.10e}; goodhart's best VI / Storm = "
-                              f"{best/x['seconds']:.1f}x")
-                    elif x:
-                        print(f"  Storm {name}: {x['error']}")
-            else:
-                print("  Storm: stormpy not installed")
+        report(row, s)
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2, default=float)
-    if not all(r.get("agree", True) for r in results):
-        print("numpy and goodhart disagree", file=sys.stderr)
+    if not all(r.get("agree", True) and r.get("storm_agree", True) for r in results):
+        print("goodhart disagrees with numpy or Storm", file=sys.stderr)
         sys.exit(1)
+
+
+def report(row, s):
+    rust = row["rust"]
+    one, two, bound = rust["sweep_seconds_1"], rust["sweep_seconds_all"], rust["bound_seconds"]
+    live1, live2 = rust["live_sweep_seconds_1"], rust["live_sweep_seconds_all"]
+    th = rust["threads"]
+    ms = lambda x: f"{x * 1e3:.2f} ms"
+    print(f"  {s} states, {rust['transitions']} transitions; compile {rust['compile_seconds']:.2f} s "
+          f"({th} threads)")
+    print(f"  copy bandwidth {rust['copy_bandwidth'] / 1e9:.1f} GB/s; a whole-table sweep reads and "
+          f"writes {rust['sweep_bytes'] / 1e6:.1f} MB: bound {ms(bound)}")
+    print(f"  seconds per sweep (whole table): goodhart {ms(one)} (1 thread, {one / bound:.2f}x the "
+          f"bound), {ms(two)} ({th} threads, {two / bound:.2f}x); numpy/scipy {ms(row['numpy_sweep'])}; "
+          "pymdptoolbox " + (ms(row["pymdptoolbox_sweep"]) if row["pymdptoolbox_sweep"] else "n/a"))
+    print(f"  live table (the solvers' sweep): {rust['live_states']} states, "
+          f"{rust['live_transitions']} transitions, built in {rust['live_build_seconds']:.3f} s; "
+          f"{rust['live_sweep_bytes'] / 1e6:.1f} MB: bound {ms(rust['live_bound_seconds'])}; sweep "
+          f"{ms(live1)} (1 thread, {live1 / rust['live_bound_seconds']:.2f}x), {ms(live2)} ({th} threads)")
+    if row["pymdptoolbox_sweep"]:
+        print(f"  ratio pymdptoolbox / goodhart per sweep, 1 thread: whole table "
+              f"{row['pymdptoolbox_sweep'] / one:.1f}x, live table {row['pymdptoolbox_sweep'] / live1:.1f}x")
+    print(f"  ratio numpy / goodhart per sweep, 1 thread: whole table {row['numpy_sweep'] / one:.1f}x, "
+          f"live table {row['numpy_sweep'] / live1:.1f}x")
+    if not rust["solve"]:
+        return
+    for name, x in rust["solve"].items():
+        runs = ", ".join(f"{t:.2f}" for t in x["all_seconds"])
+        print(f"  Pmax=? [F goal] to relative 1e-6: goodhart {name} {x['pmax']:.10e} in "
+              f"{x['iterations']} sweeps, {x['seconds']:.3f} s (1 thread; runs: {runs} s)")
+    ns = row.get("numpy_solve")
+    if ns:
+        print(f"  numpy (jacobi) {ns['pmax']:.10e}, {ns['iterations']} sweeps, {ns['seconds']:.3f} s; "
+              f"agrees with goodhart's jacobi to 1e-6: {row['agree']}")
+    if row["pymdptoolbox_sweep"]:
+        jac = rust["solve"]["jacobi"]["iterations"]
+        est = jac * row["pymdptoolbox_sweep"]
+        best = min(x["seconds"] for x in rust["solve"].values())
+        print(f"  to the same accuracy (Jacobi, {jac} sweeps), pymdptoolbox would take about {est:.1f} s: "
+              f"{est / best:.1f}x goodhart's best")
+    st = row.get("storm")
+    if not st:
+        print("  Storm: stormpy not installed")
+        return
+    gs = rust["solve"]["gauss_seidel"]
+    print(f"  Storm: build from DRN {st['build_seconds']:.2f} s")
+    for name in [k for k in st if k != "build_seconds"]:
+        x = st[name]
+        if "seconds" in x:
+            rel = abs(x["pmax"] - gs["pmax"]) / abs(x["pmax"])
+            runs = ", ".join(f"{t:.2f}" for t in x["all_seconds"])
+            print(f"  Storm {name}: {x['seconds']:.3f} s (runs: {runs} s), Pmax {x['pmax']:.10e}; "
+                  f"goodhart gauss_seidel / Storm = {gs['seconds'] / x['seconds']:.2f}x time; "
+                  f"relative difference {rel:.1e}")
+            if rel > 2e-6:
+                row["storm_agree"] = False
+        elif x:
+            print(f"  Storm {name}: {x['error']}")
 
 
 if __name__ == "__main__":

@@ -47,7 +47,9 @@ pub(crate) fn expect_range(next: &[u32], prob: &[f64], v: &[f64]) -> f64 {
     acc
 }
 
-/// `max_a [r(s, a) + γ Σ p · v[next]]` over the actions of `state` (`rewards` per row).
+/// `max_a [r(s, a) + γ Σ p · v[next]]` over the actions of `state` (`rewards` per row), as
+/// `f64::max` over the actions would give it (see [`crate::LiveTable`]'s sweep, which runs
+/// the same loop).
 #[inline(always)]
 pub(crate) fn best_value(
     mdp: &Mdp,
@@ -61,11 +63,18 @@ pub(crate) fn best_value(
     let offsets = &mdp.offsets[base..=base + na];
     let rewards = &rewards[base..base + na];
     let (lo, hi) = (offsets[0] as usize, offsets[na] as usize);
-    let (next, prob) = (&mdp.next[lo..hi], &mdp.prob[lo..hi]);
+    let (mut next, mut prob) = (&mdp.next[lo..hi], &mdp.prob[lo..hi]);
+    let mut start = lo;
     let mut best = f64::NEG_INFINITY;
-    for (w, &r) in offsets.windows(2).zip(rewards) {
-        let (a, b) = (w[0] as usize - lo, w[1] as usize - lo);
-        best = best.max(r + discount * expect_range(&next[a..b], &prob[a..b], v));
+    for (&end, &r) in offsets[1..].iter().zip(rewards) {
+        let len = end as usize - start;
+        start = end as usize;
+        let (row_next, rest_next) = next.split_at(len);
+        let (row_prob, rest_prob) = prob.split_at(len);
+        (next, prob) = (rest_next, rest_prob);
+        // No q is -0.0 (discount * sum never is) and a NaN q is skipped: f64::max.
+        let q = r + discount * expect_range(row_next, row_prob, v);
+        best = if q > best { q } else { best };
     }
     best
 }

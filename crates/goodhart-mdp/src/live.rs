@@ -33,64 +33,11 @@ pub struct LiveTable {
 }
 
 impl LiveTable {
-    /// The live part of `mdp` for `rewards`: one pass over the reversed graph from the
-    /// transitions with a nonzero (or NaN) reward, then one pass to copy the live rows.
+    /// The live part of `mdp` for `rewards` (see [`live_states`]), copied into a compact
+    /// table.
     pub fn new(mdp: &Mdp, rewards: &Rewards) -> Self {
         let (n, na) = (mdp.num_states(), mdp.num_actions);
-        let state_range = |s: usize| {
-            (
-                mdp.offsets[s * na] as usize,
-                mdp.offsets[(s + 1) * na] as usize,
-            )
-        };
-        // Predecessors of every state along non-terminal transitions (CSR, by counting).
-        let mut pred_start = vec![0u32; n + 1];
-        for &t in &mdp.next {
-            if t & TERMINAL == 0 {
-                pred_start[t as usize + 1] += 1;
-            }
-        }
-        for i in 0..n {
-            pred_start[i + 1] += pred_start[i];
-        }
-        let mut fill = pred_start.clone();
-        let mut pred = vec![0u32; pred_start[n] as usize];
-        for s in 0..n {
-            let (lo, hi) = state_range(s);
-            for &t in &mdp.next[lo..hi] {
-                if t & TERMINAL == 0 {
-                    let f = &mut fill[t as usize];
-                    pred[*f as usize] = s as u32;
-                    *f += 1;
-                }
-            }
-        }
-        // Live: earns a nonzero reward itself, or reaches a live state.
-        let mut live = vec![false; n];
-        let mut stack = Vec::new();
-        for (s, l) in live.iter_mut().enumerate() {
-            let (lo, hi) = state_range(s);
-            if mdp.label[lo..hi]
-                .iter()
-                .any(|&l| rewards.per_label[l as usize] != 0.0)
-            {
-                *l = true;
-                stack.push(s as u32);
-            }
-        }
-        drop(fill);
-        while let Some(t) = stack.pop() {
-            let t = t as usize;
-            for &s in &pred[pred_start[t] as usize..pred_start[t + 1] as usize] {
-                if !live[s as usize] {
-                    live[s as usize] = true;
-                    stack.push(s);
-                }
-            }
-        }
-        drop(pred);
-        drop(pred_start);
-
+        let live = live_states(mdp, rewards, MAX_PASSES);
         let mut number = vec![u32::MAX; n];
         let mut states = Vec::new();
         for (s, _) in live.iter().enumerate().filter(|(_, l)| **l) {
@@ -99,8 +46,9 @@ impl LiveTable {
         }
         let mut offsets = Vec::with_capacity(states.len() * na + 1);
         offsets.push(0u32);
-        let mut next = Vec::new();
-        let mut prob = Vec::new();
+        // At most every transition is kept; pages never written are never touched.
+        let mut next = Vec::with_capacity(mdp.next.len());
+        let mut prob = Vec::with_capacity(mdp.next.len());
         let mut reward = Vec::with_capacity(states.len() * na);
         for &s in &states {
             for row in s as usize * na..(s as usize + 1) * na {
@@ -148,6 +96,11 @@ impl LiveTable {
     }
 
     /// `max_a [r(i, a) + γ Σ p · v[next]]` for live state `i` (`v` indexed by live number).
+    ///
+    /// The rows are split off the state's transitions one after the other (one bounds check
+    /// per row), and the maximum is a plain comparison, which is `f64::max` here in fewer
+    /// instructions: a NaN `q` is skipped by both, and no `q` is `-0.0` (`γ · acc` never is,
+    /// as `acc` starts at `+0.0` and `γ > 0`), where the two could differ.
     #[inline(always)]
     fn best(&self, discount: f64, i: usize, v: &[f64]) -> f64 {
         let na = self.num_actions;
@@ -155,15 +108,21 @@ impl LiveTable {
         let offsets = &self.offsets[base..=base + na];
         let rewards = &self.reward[base..base + na];
         let (lo, hi) = (offsets[0] as usize, offsets[na] as usize);
-        let (next, prob) = (&self.next[lo..hi], &self.prob[lo..hi]);
+        let (mut next, mut prob) = (&self.next[lo..hi], &self.prob[lo..hi]);
+        let mut start = lo;
         let mut best = f64::NEG_INFINITY;
-        for (w, &r) in offsets.windows(2).zip(rewards) {
-            let (a, b) = (w[0] as usize - lo, w[1] as usize - lo);
+        for (&end, &r) in offsets[1..].iter().zip(rewards) {
+            let len = end as usize - start;
+            start = end as usize;
+            let (row_next, rest_next) = next.split_at(len);
+            let (row_prob, rest_prob) = prob.split_at(len);
+            (next, prob) = (rest_next, rest_prob);
             let mut acc = 0.0;
-            for (&t, &p) in next[a..b].iter().zip(&prob[a..b]) {
+            for (&t, &p) in row_next.iter().zip(row_prob) {
                 acc += p * v[t as usize];
             }
-            best = best.max(r + discount * acc);
+            let q = r + discount * acc;
+            best = if q > best { q } else { best };
         }
         best
     }
@@ -206,6 +165,88 @@ impl LiveTable {
     }
 }
 
+/// Passes over the table before [`live_states`] falls back on the reversed graph.
+const MAX_PASSES: usize = 8;
+
+/// Which states can reach a transition with a nonzero (or NaN) reward along non-terminal
+/// transitions, under some policy: the least fixed point of "earns itself, or has a
+/// non-terminal successor that is live".
+///
+/// Found by sweeping the table from the highest state down, then up, and so on (each pass
+/// streams the table once; a breadth-first numbering makes most witnesses run upwards, so a
+/// few passes settle it) until a pass changes nothing; after [`MAX_PASSES`] passes, by a
+/// search over the reversed graph instead (its look-ups are cache misses on large tables).
+fn live_states(mdp: &Mdp, rewards: &Rewards, max_passes: usize) -> Vec<bool> {
+    let (n, na) = (mdp.num_states(), mdp.num_actions);
+    let state_range = |s: usize| {
+        (
+            mdp.offsets[s * na] as usize,
+            mdp.offsets[(s + 1) * na] as usize,
+        )
+    };
+    let mut live: Vec<bool> = (0..n)
+        .map(|s| {
+            let (lo, hi) = state_range(s);
+            mdp.label[lo..hi]
+                .iter()
+                .any(|&l| rewards.per_label[l as usize] != 0.0)
+        })
+        .collect();
+    let reaches_live = |live: &[bool], s: usize| {
+        let (lo, hi) = state_range(s);
+        mdp.next[lo..hi]
+            .iter()
+            .any(|&t| t & TERMINAL == 0 && live[t as usize])
+    };
+    for pass in 0..max_passes {
+        let mut changed = false;
+        for k in 0..n {
+            let s = if pass % 2 == 0 { n - 1 - k } else { k };
+            if !live[s] && reaches_live(&live, s) {
+                live[s] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return live;
+        }
+    }
+    // Predecessors of every state along non-terminal transitions (CSR, by counting), then a
+    // search from every live state.
+    let mut pred_start = vec![0u32; n + 1];
+    for &t in &mdp.next {
+        if t & TERMINAL == 0 {
+            pred_start[t as usize + 1] += 1;
+        }
+    }
+    for i in 0..n {
+        pred_start[i + 1] += pred_start[i];
+    }
+    let mut fill = pred_start.clone();
+    let mut pred = vec![0u32; pred_start[n] as usize];
+    for s in 0..n {
+        let (lo, hi) = state_range(s);
+        for &t in &mdp.next[lo..hi] {
+            if t & TERMINAL == 0 {
+                let f = &mut fill[t as usize];
+                pred[*f as usize] = s as u32;
+                *f += 1;
+            }
+        }
+    }
+    let mut stack: Vec<u32> = (0..n as u32).filter(|&s| live[s as usize]).collect();
+    while let Some(t) = stack.pop() {
+        let t = t as usize;
+        for &s in &pred[pred_start[t] as usize..pred_start[t + 1] as usize] {
+            if !live[s as usize] {
+                live[s as usize] = true;
+                stack.push(s);
+            }
+        }
+    }
+    live
+}
+
 /// The change of one state's value by a sweep's rule.
 #[inline(always)]
 fn change(new: f64, old: f64, relative: bool) -> f64 {
@@ -222,6 +263,26 @@ mod tests {
     use super::*;
     use crate::compile::{CompileOptions, compile};
     use crate::synthetic::SlipperyGrid;
+
+    #[test]
+    fn passes_and_the_reversed_graph_find_the_same_live_states() {
+        for (lava, seed) in [(0.1, 0), (0.3, 1), (0.4, 2), (0.45, 3), (0.5, 4)] {
+            let grid = SlipperyGrid::new(30, lava, seed);
+            let c = compile(&grid, &CompileOptions::default()).unwrap();
+            for objective in [c.mdp.proxy(), c.mdp.true_objective()] {
+                let r = c.mdp.rewards(objective);
+                let graph = live_states(&c.mdp, &r, 0);
+                assert!(graph.iter().any(|&l| !l));
+                for passes in [1, 2, MAX_PASSES, 10_000] {
+                    assert_eq!(
+                        live_states(&c.mdp, &r, passes),
+                        graph,
+                        "{lava} {seed} {passes}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn drops_the_absorbing_states_and_the_transitions_into_them() {
