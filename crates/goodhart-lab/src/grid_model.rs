@@ -87,23 +87,31 @@ impl GridModel {
 
     /// A path as a replayable trajectory and its states.
     pub fn trajectory(&self, path: &Path) -> (Trajectory, Vec<GridState>) {
-        let steps = path
-            .actions
-            .iter()
-            .enumerate()
-            .map(|(i, &a)| TrajectoryStep {
-                action: Action::from_index(a as usize).unwrap_or(Action::Noop),
-                proxy_reward: path.proxy_rewards[i],
-                true_reward: path.true_rewards[i],
-                events: Default::default(),
-            })
-            .collect();
-        let traj = Trajectory {
-            seed: 0,
-            steps,
-            terminated: path.terminated,
-            truncated: !path.terminated,
-        };
-        (traj, path.states.iter().map(|&i| self.state(i)).collect())
+        path_trajectory(path, |i| self.state(i))
     }
+}
+
+/// A solver's path as a replayable trajectory, and its states by `state(index)`.
+pub fn path_trajectory(
+    path: &Path,
+    state: impl Fn(u32) -> GridState,
+) -> (Trajectory, Vec<GridState>) {
+    let steps = path
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(i, &a)| TrajectoryStep {
+            action: Action::from_index(a as usize).unwrap_or(Action::Noop),
+            proxy_reward: path.proxy_rewards[i],
+            true_reward: path.true_rewards[i],
+            events: Default::default(),
+        })
+        .collect();
+    let traj = Trajectory {
+        seed: 0,
+        steps,
+        terminated: path.terminated,
+        truncated: !path.terminated,
+    };
+    (traj, path.states.iter().map(|&i| state(i)).collect())
 }

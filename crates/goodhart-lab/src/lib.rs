@@ -51,7 +51,7 @@ mod canonical;
 mod error;
 pub mod export;
 mod glob;
-mod grid_model;
+pub mod grid_model;
 pub mod optimizer;
 mod progress;
 pub mod reference;

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use goodhart_core::{Action, Trajectory, TrajectoryStep};
+use goodhart_core::Trajectory;
 use goodhart_grid::{GridScenario, GridState, catalog, render};
 use goodhart_mdp::{
     CompiledMdp, DeterministicPolicy, GapOptions, GapReport, Path, TERMINAL, evaluate_finite,
@@ -133,27 +133,7 @@ impl Table {
 }
 
 fn trajectory(c: &CompiledMdp<GridState>, path: &Path) -> (Trajectory, Vec<GridState>) {
-    let steps = path
-        .actions
-        .iter()
-        .enumerate()
-        .map(|(i, &a)| TrajectoryStep {
-            action: Action::from_index(a as usize).unwrap_or(Action::Noop),
-            proxy_reward: path.proxy_rewards[i],
-            true_reward: path.true_rewards[i],
-            events: Default::default(),
-        })
-        .collect();
-    let traj = Trajectory {
-        seed: 0,
-        steps,
-        terminated: path.terminated,
-        truncated: !path.terminated,
-    };
-    (
-        traj,
-        path.states.iter().map(|&i| c.states[i as usize]).collect(),
-    )
+    goodhart_lab::grid_model::path_trajectory(path, |i| c.states[i as usize])
 }
 
 fn side_json(s: &GridScenario, proxy: f64, truth: f64, r: &GapReport) -> SideJson {
