@@ -134,23 +134,14 @@ pub fn columns(runs: &[RunRow]) -> Vec<Column> {
             values: Values::Int(runs.iter().map(|r| Some(r.seed as i64)).collect()),
         },
     ];
-    for (prefix, keys, json) in [
-        (
-            "set",
-            &set_keys,
-            (|r: &RunRow| r.set_json.clone()) as fn(&RunRow) -> String,
-        ),
-        ("param", &param_keys, |r: &RunRow| r.params_json.clone()),
-    ] {
+    // Each run's parameters parsed once, then read per column.
+    let sets: Vec<Vec<(String, Value)>> = runs.iter().map(|r| parse(&r.set_json)).collect();
+    let params: Vec<Vec<(String, Value)>> = runs.iter().map(|r| parse(&r.params_json)).collect();
+    for (prefix, keys, parsed) in [("set", &set_keys, &sets), ("param", &param_keys, &params)] {
         for k in keys {
-            let values: Vec<Option<Value>> = runs
+            let values: Vec<Option<Value>> = parsed
                 .iter()
-                .map(|r| {
-                    parse(&json(r))
-                        .into_iter()
-                        .find(|(n, _)| n == k)
-                        .map(|(_, v)| v)
-                })
+                .map(|pairs| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
                 .collect();
             cols.push(json_column(format!("{prefix}.{k}"), &values));
         }

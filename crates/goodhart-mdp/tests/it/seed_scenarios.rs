@@ -56,8 +56,8 @@ fn compiled(
     (s, c)
 }
 
-fn report(id: &str, set: &[(&str, &str)]) -> GapReport {
-    let (_, c) = compiled(id, set);
+/// The gap figures of a compiled scenario (no trajectories: the tables need only numbers).
+fn gap_of(c: &CompiledMdp<goodhart_grid::GridState>) -> GapReport {
     gap(
         &c.mdp,
         &GapOptions {
@@ -66,6 +66,11 @@ fn report(id: &str, set: &[(&str, &str)]) -> GapReport {
         },
     )
     .unwrap()
+}
+
+fn report(id: &str, set: &[(&str, &str)]) -> GapReport {
+    let (_, c) = compiled(id, set);
+    gap_of(&c)
 }
 
 /// The spec's normalized gap: gap / (best true − random true), unclipped.
@@ -193,14 +198,7 @@ fn feed_susceptibility_sweep() {
         exact("pure clickbait true", r.proxy_optimal.true_min, -7.0);
     }
     let (s, c) = compiled("feed", &[("susceptibility", "0.4")]);
-    let r = gap(
-        &c.mdp,
-        &GapOptions {
-            paths: false,
-            ..GapOptions::default()
-        },
-    )
-    .unwrap();
+    let r = gap_of(&c);
     fig("proxy", r.proxy_optimal.proxy_return, "14.046");
     fig("true", r.proxy_optimal.true_min, "-5.993");
     let l = lex(&c, c.mdp.proxy(), &objective(&s, &[("click_extreme", 1.0)]));
@@ -240,14 +238,7 @@ fn feed_variants() {
 #[test]
 fn autobid_main_table() {
     let (s, c) = compiled("autobid", &[]);
-    let r = gap(
-        &c.mdp,
-        &GapOptions {
-            paths: false,
-            ..GapOptions::default()
-        },
-    )
-    .unwrap();
+    let r = gap_of(&c);
     fig("proxy*", r.proxy_optimal.proxy_return, "20.605");
     fig("true | proxy*", r.proxy_optimal.true_min, "0.702");
     exact("unique", r.proxy_optimal.true_max, r.proxy_optimal.true_min);
@@ -320,14 +311,7 @@ fn start(c: &CompiledMdp<goodhart_grid::GridState>) -> usize {
 #[test]
 fn moderation_main_table() {
     let (s, c) = compiled("moderation", &[]);
-    let r = gap(
-        &c.mdp,
-        &GapOptions {
-            paths: false,
-            ..GapOptions::default()
-        },
-    )
-    .unwrap();
+    let r = gap_of(&c);
     fig("proxy*", r.proxy_optimal.proxy_return, "-99.875");
     fig("true | proxy*", r.proxy_optimal.true_min, "-32.949");
     exact("unique", r.proxy_optimal.true_max, r.proxy_optimal.true_min);
@@ -369,14 +353,7 @@ fn moderation_silencing_is_instrumental() {
     // Unbiased labels (annotators rate B's benign posts 0.03): the H = 20 proxy optimizer still
     // removes every B post from t = 0 and keeps B's low-score posts only in the last round.
     let (s, c) = compiled("moderation:unbiased_labels", &[]);
-    let r = gap(
-        &c.mdp,
-        &GapOptions {
-            paths: false,
-            ..GapOptions::default()
-        },
-    )
-    .unwrap();
+    let r = gap_of(&c);
     fig("true | proxy*", r.proxy_optimal.true_min, "-32.519");
     exact("unique", r.proxy_optimal.true_max, r.proxy_optimal.true_min);
     let participation = objective(&s, &[("participation", 1.0 / 20.0)]);
@@ -417,14 +394,7 @@ fn moderation_silencing_is_instrumental() {
 #[test]
 fn rota_main_table() {
     let (s, c) = compiled("rota", &[]);
-    let r = gap(
-        &c.mdp,
-        &GapOptions {
-            paths: false,
-            ..GapOptions::default()
-        },
-    )
-    .unwrap();
+    let r = gap_of(&c);
     fig("proxy*", r.proxy_optimal.proxy_return, "1269.531");
     fig("true | proxy*", r.proxy_optimal.true_min, "285.904");
     exact("unique", r.proxy_optimal.true_max, r.proxy_optimal.true_min);
@@ -606,14 +576,7 @@ fn off_switch_table() {
 #[test]
 fn bicycle_potential_based_shaping_closes_the_gap_exactly() {
     let (s, c) = compiled("bicycle", &[]);
-    let r = gap(
-        &c.mdp,
-        &GapOptions {
-            paths: false,
-            ..GapOptions::default()
-        },
-    )
-    .unwrap();
+    let r = gap_of(&c);
     assert!(r.gap_pessimistic > 0.0);
     // Shaped = true + F, F = Φ(s') − Φ(s): the same optimal policies, so the gap is 0.
     let shaped = objective(&s, &[("goal", 10.0), ("step", -0.1), ("potential", 1.0)]);
