@@ -11,6 +11,9 @@ return falls behind it.
   buffers (observations, proxy and true rewards, events, done flags), with Gymnasium's
   `NEXT_STEP` autoreset, per-copy seeds from `seed::derive(seed, [copy, episode])`, optional
   rayon stepping bit-identical to serial, and no allocation per step.
+* [`TableVecEnv`]: the same for a scenario that is deterministic after its reset, stepped
+  through its compiled table (a lookup per step); bit-identical buffers. Both are
+  [`Batched`].
 * [`Agent`]: tabular Q-learning, SARSA, expected SARSA and double Q-learning over states keyed
   by the full observation ([`StateIndex`]); [`Exploration`] ε-greedy or Boltzmann with
   [`Decay`] linear or exponential. Every hyper-parameter and its default is in [`Hyper`]
@@ -57,6 +60,7 @@ assert!(greedy.proxy_return >= 49.0);
 */
 #![deny(missing_docs)]
 
+mod batched;
 pub mod grid;
 mod hyper;
 pub mod linear;
@@ -67,14 +71,17 @@ mod policy;
 mod record;
 mod rules;
 mod table;
+mod table_env;
 mod train;
 mod vec_env;
 
+pub use crate::batched::Batched;
 pub use crate::hyper::{Agent, Decay, Exploration, Hyper, ParamDoc};
 pub use crate::memo::StateKey;
 pub use crate::policy::{Tabular, Unseen};
 pub use crate::record::{EpisodeRecord, SafetyEvents, smooth, tail_means};
 pub use crate::rules::MAX_ACTIONS;
 pub use crate::table::{StateIndex, ValueTable, hash_observation};
+pub use crate::table_env::{MAX_OBSERVATION_BYTES, TableVecEnv};
 pub use crate::train::{Drunk, STREAM_AGENT, STREAM_ENV, TrainConfig, Training, train};
 pub use crate::vec_env::{VecEnv, VecEnvOptions};

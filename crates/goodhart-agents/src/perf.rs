@@ -7,9 +7,11 @@ use std::time::Instant;
 use goodhart_core::{Env, Error, Result, seed};
 use goodhart_grid::GridScenario;
 
+use crate::batched::Batched;
 use crate::grid;
 use crate::hyper::{Agent, Hyper};
 use crate::memo::StateKey;
+use crate::table_env::TableVecEnv;
 use crate::vec_env::{VecEnv, VecEnvOptions};
 
 /// A measured throughput: wall-clock time, and the CPU time the process used meanwhile (on a
@@ -84,8 +86,29 @@ pub fn vec_throughput<E: Env + StateKey + Clone + Send>(
     threads: usize,
     options: VecEnvOptions,
 ) -> Result<Measured> {
-    let envs = envs.max(1);
-    let na = env.num_actions() as u64;
+    batched_throughput(&mut VecEnv::new(env, envs.max(1), options), steps, threads)
+}
+
+/// Steps a [`TableVecEnv`] of `envs` copies of `scenario` like [`vec_throughput`].
+pub fn table_throughput(
+    scenario: &Arc<GridScenario>,
+    envs: usize,
+    steps: u64,
+    threads: usize,
+    options: VecEnvOptions,
+) -> Result<Measured> {
+    let mut v = TableVecEnv::new(scenario, envs.max(1), options, grid::DEFAULT_MAX_STATES)?;
+    batched_throughput(&mut v, steps, threads)
+}
+
+/// Steps `v` with uniformly random actions (precomputed) until at least `steps` env steps
+/// are done, on `threads` threads.
+pub fn batched_throughput(
+    v: &mut (impl Batched + Send),
+    steps: u64,
+    threads: usize,
+) -> Result<Measured> {
+    let (envs, na) = (v.len(), v.num_actions() as u64);
     let mut x = seed::mix(12345) | 1;
     let tables: Vec<Vec<u32>> = (0..ACTION_TABLES)
         .map(|_| {
@@ -97,10 +120,9 @@ pub fn vec_throughput<E: Env + StateKey + Clone + Send>(
                 .collect()
         })
         .collect();
-    let mut v = VecEnv::new(env, envs, options);
     let calls = steps.div_ceil(envs as u64);
     let pool = pool(threads)?;
-    v.reset(1);
+    v.reset(1)?;
     let ((), seconds, cpu_seconds) = measure(|| {
         pool.install(|| -> Result<()> {
             for t in 0..calls as usize {

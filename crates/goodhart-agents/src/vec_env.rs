@@ -32,6 +32,7 @@
 use goodhart_core::{Env, Error, MAX_EVENTS, Result, seed};
 use rayon::prelude::*;
 
+use crate::batched::Batched;
 use crate::memo::{ObsMemo, StateKey};
 use crate::record::Terms;
 
@@ -177,20 +178,7 @@ impl<E: Env + StateKey + Clone + Send> VecEnv<E> {
         if !self.started {
             return Err(Error::State("VecEnv::step called before reset".into()));
         }
-        if actions.len() != self.envs.len() {
-            return Err(Error::invalid_value(
-                "actions",
-                format!("{} actions", actions.len()),
-                format!("one action per copy ({})", self.envs.len()),
-            ));
-        }
-        if let Some(&bad) = actions.iter().find(|&&a| a as usize >= self.num_actions) {
-            return Err(Error::invalid_value(
-                "action",
-                bad.to_string(),
-                format!("an integer in 0..{}", self.num_actions),
-            ));
-        }
+        crate::batched::check_actions(actions, self.envs.len(), self.num_actions)?;
         let c = self.options.chunk;
         let n = self.envs.len();
         let ev_w = if self.options.record_events {
@@ -343,6 +331,49 @@ impl<E: Env + StateKey + Clone + Send> VecEnv<E> {
     /// The copies themselves (for renderers and evaluators).
     pub fn envs(&self) -> &[E] {
         &self.envs
+    }
+}
+
+impl<E: Env + StateKey + Clone + Send> Batched for VecEnv<E> {
+    fn len(&self) -> usize {
+        self.envs.len()
+    }
+    fn num_actions(&self) -> usize {
+        self.num_actions
+    }
+    fn observation_len(&self) -> usize {
+        self.obs_len
+    }
+    fn reset(&mut self, seed: u64) -> Result<()> {
+        VecEnv::reset(self, seed);
+        Ok(())
+    }
+    fn step(&mut self, actions: &[u32]) -> Result<()> {
+        VecEnv::step(self, actions)
+    }
+    fn episodes_started(&self, i: usize) -> u64 {
+        self.episodes[i]
+    }
+    fn observations(&self) -> &[u8] {
+        &self.obs
+    }
+    fn rewards(&self) -> &[f64] {
+        &self.rewards
+    }
+    fn true_rewards(&self) -> &[f64] {
+        &self.true_rewards
+    }
+    fn events(&self) -> &[f64] {
+        &self.events
+    }
+    fn terminated(&self) -> &[bool] {
+        &self.terminated
+    }
+    fn truncated(&self) -> &[bool] {
+        &self.truncated
+    }
+    fn autoreset(&self) -> &[bool] {
+        &self.autoreset
     }
 }
 

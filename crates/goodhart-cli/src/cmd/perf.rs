@@ -117,7 +117,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn run_vec(args: VecArgs) -> anyhow::Result<()> {
-    use goodhart_agents::perf::{Measured, process_cpu_seconds, train_throughput, vec_throughput};
+    use goodhart_agents::perf::{
+        Measured, process_cpu_seconds, table_throughput, train_throughput, vec_throughput,
+    };
     use goodhart_agents::{Agent, VecEnvOptions};
     let ids = if args.scenarios.is_empty() {
         ["boat_race", "island_navigation", "distributional_shift"]
@@ -175,6 +177,14 @@ fn run_vec(args: VecArgs) -> anyhow::Result<()> {
         };
         let t = vec_throughput(&env, args.envs, args.steps, 2, quiet)?;
         figures.push(("vec, 2 threads, no events".into(), 2, t));
+        // Scenarios that are deterministic after the reset also step through their table.
+        for threads in [1, 2] {
+            match table_throughput(&s, args.envs, args.steps, threads, VecEnvOptions::default()) {
+                Ok(t) => figures.push((format!("table vec, {threads} thread(s)"), threads, t)),
+                Err(e) if threads == 1 => eprintln!("{id}: no table stepping: {e}"),
+                Err(_) => {}
+            }
+        }
         let t = train_throughput(&s, Agent::QLearning, args.episodes, 1, 1, 1)?;
         figures.push(("q-learning online, 1 thread".into(), 1, t));
         for threads in [1, 2] {
