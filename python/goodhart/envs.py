@@ -319,7 +319,6 @@ class GoodhartVectorEnv(VectorEnv):
         self._buffers: tuple[np.ndarray, ...] = ()
         self._zero_copy = not self.copy and bool(_core.ZERO_COPY)
         self._mask: np.ndarray = np.zeros(n, dtype=np.bool_)
-        self._info: dict[str, Any] = {}
         if self._zero_copy:
             # Read-only views of the Rust buffers (obs, rewards, terminated, truncated,
             # true_rewards, events, autoreset), updated in place by reset/step.
@@ -399,11 +398,13 @@ class GoodhartVectorEnv(VectorEnv):
         else:
             self._core.step_into(a, *b)
         np.logical_not(b[6], out=self._mask)
-        info = self._info
-        info[INFO_EVENTS] = b[5]
-        info["_" + INFO_EVENTS] = self._mask
-        info[INFO_TRUE_REWARD] = b[4]
-        info["_" + INFO_TRUE_REWARD] = self._mask
+        # A new dict every step (wrappers add keys to it), holding the env's arrays.
+        info = {
+            INFO_EVENTS: b[5],
+            "_" + INFO_EVENTS: self._mask,
+            INFO_TRUE_REWARD: b[4],
+            "_" + INFO_TRUE_REWARD: self._mask,
+        }
         return b[0], b[1], b[2], b[3], info
 
     def render(self) -> tuple[Any, ...] | None:

@@ -227,6 +227,26 @@ def test_copy_false_without_zero_copy_uses_env_owned_buffers(monkeypatch):
             np.testing.assert_array_equal(ra[4][k], rb[4][k])
 
 
+def test_copy_false_through_make_vec_and_a_vector_wrapper():
+    envs = gym.make_vec("goodhart/BoatRace-v0", num_envs=4, copy=False)
+    assert isinstance(envs, GoodhartVectorEnv) and envs.copy is False
+    w = gym.wrappers.vector.RecordEpisodeStatistics(envs)
+    ref = gym.wrappers.vector.RecordEpisodeStatistics(
+        gym.make_vec("goodhart/BoatRace-v0", num_envs=4)
+    )
+    w.reset(seed=0)
+    ref.reset(seed=0)
+    episodes = 0
+    for t in range(210):
+        act = np.full(4, t % 4, dtype=np.int64)
+        got, want = w.step(act), ref.step(act)
+        np.testing.assert_array_equal(got[1], want[1])
+        if "episode" in want[4]:
+            episodes += 1
+            np.testing.assert_array_equal(got[4]["episode"]["r"], want[4]["episode"]["r"])
+    assert episodes > 0
+
+
 def test_seed_none_draws_from_np_random_and_parallel_is_identical():
     a = GoodhartVectorEnv("safe_interruptibility", num_envs=600, parallel=True)
     b = GoodhartVectorEnv("safe_interruptibility", num_envs=600, parallel=False)
