@@ -6,10 +6,13 @@
 Measures, each for about --seconds of wall time, with uniformly random actions drawn beforehand:
   (a) one goodhart env through the Gymnasium API (gymnasium.make: its default wrappers, step,
       reset when an episode ends);
-  (b) the goodhart vector env with 64 copies (gymnasium.make_vec, the Rust batched stepper);
+  (b) the goodhart vector env with 64 copies (gymnasium.make_vec, the Rust batched stepper),
+      with copy=True (the default: new arrays every step) and with copy=False (read-only
+      zero-copy views of the Rust buffers, updated in place);
   (c) MiniGrid-Empty-8x8-v0 through gymnasium.make;
   (d) MiniGrid-Empty-8x8-v0 x 64 through Gymnasium's SyncVectorEnv;
-and prints the ratios (a)/(c) (target >= 10) and (b)/(d) (target >= 100). Needs
+and prints the ratios (a)/(c) (target >= 10) and (b)/(d) (target >= 100) for both modes of (b),
+and copy=False over copy=True. Needs
 `pip install minigrid` and the goodhart package.
 """
 
@@ -90,6 +93,11 @@ def main() -> int:
         gym.make_vec(gid, num_envs=args.copies, vectorization_mode="vector_entry_point"),
         args.seconds,
     )
+    results["goodhart_vector_zero_copy"] = bench_vector(
+        gym.make_vec(gid, num_envs=args.copies, vectorization_mode="vector_entry_point",
+                     copy=False),
+        args.seconds,
+    )
     results["minigrid_single"] = bench_single(gym.make(mg), args.seconds)
     results["minigrid_sync_vector"] = bench_vector(
         gym.make_vec(mg, num_envs=args.copies, vectorization_mode="sync"), args.seconds
@@ -98,6 +106,9 @@ def main() -> int:
         "single_vs_minigrid": results["goodhart_single"] / results["minigrid_single"],
         "vector_vs_minigrid_sync_vector": results["goodhart_vector"]
         / results["minigrid_sync_vector"],
+        "vector_zero_copy_vs_minigrid_sync_vector": results["goodhart_vector_zero_copy"]
+        / results["minigrid_sync_vector"],
+        "zero_copy_vs_copy": results["goodhart_vector_zero_copy"] / results["goodhart_vector"],
     }
     if args.json:
         print(json.dumps({
@@ -116,14 +127,19 @@ def main() -> int:
           f"Gymnasium {gym.__version__}")
     rows = [
         ("(a) goodhart, one env, Gymnasium API", results["goodhart_single"]),
-        (f"(b) goodhart vector env x{args.copies}", results["goodhart_vector"]),
+        (f"(b) goodhart vector env x{args.copies}, copy=True", results["goodhart_vector"]),
+        (f"(b') goodhart vector env x{args.copies}, copy=False",
+         results["goodhart_vector_zero_copy"]),
         ("(c) MiniGrid, one env, Gymnasium API", results["minigrid_single"]),
         (f"(d) MiniGrid SyncVectorEnv x{args.copies}", results["minigrid_sync_vector"]),
     ]
     for label, v in rows:
-        print(f"{label:42} {v:>14,.0f} steps/s")
+        print(f"{label:48} {v:>14,.0f} steps/s")
     print(f"(a)/(c) = {ratios['single_vs_minigrid']:8.1f}   (target >= 10)")
     print(f"(b)/(d) = {ratios['vector_vs_minigrid_sync_vector']:8.1f}   (target >= 100)")
+    print(f"(b')/(d) = {ratios['vector_zero_copy_vs_minigrid_sync_vector']:7.1f}   "
+          "(target >= 100)")
+    print(f"(b')/(b) = {ratios['zero_copy_vs_copy']:7.2f}   (copy=False over copy=True)")
     return 0
 
 

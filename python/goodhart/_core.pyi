@@ -17,6 +17,9 @@ DEFAULT_TILE: int
 DEFAULT_STORE: str
 #: ``"release"`` or ``"debug"`` (a development build: correct, but not for speed figures).
 BUILD_PROFILE: str
+#: ``VecEnv.views`` (zero-copy, read-only views of the Rust buffers) is available: false on a
+#: free-threaded Python build, which has no GIL to keep view reads apart from Rust's writes.
+ZERO_COPY: bool
 
 Overrides = list[tuple[str, str]]
 
@@ -69,7 +72,8 @@ class Env:
     def overrides(self) -> Overrides: ...
 
 class VecEnv:
-    """``num_envs`` copies stepped together (NEXT_STEP autoreset, GIL released)."""
+    """``num_envs`` copies stepped together (NEXT_STEP autoreset). Stepping releases the GIL
+    until ``views`` is called; from then on it keeps it (see ``views``)."""
 
     def __init__(
         self,
@@ -108,6 +112,26 @@ class VecEnv:
         autoreset: npt.NDArray[np.bool_],
     ) -> None:
         """Like ``step``, writing into caller-owned C-contiguous arrays."""
+    def views(
+        self,
+    ) -> tuple[
+        npt.NDArray[np.uint8],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.bool_],
+        npt.NDArray[np.bool_],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.bool_],
+    ]:
+        """Read-only arrays that *are* the Rust buffers (no copy): ``(obs, rewards, terminated,
+        truncated, true_rewards, events, autoreset)`` shaped as ``step`` returns them
+        (``events`` strided). Every reset and step updates them in place and, from this call
+        on, keeps the GIL while it writes them. Their base is this object, which they keep
+        alive. Raises ``StateError`` when ``ZERO_COPY`` is false."""
+    def reset_in_place(self, seed: int) -> None:
+        """Like ``reset``, leaving the observations in the arrays of ``views``."""
+    def step_in_place(self, actions: npt.NDArray[np.int64]) -> None:
+        """Like ``step``, leaving the results in the arrays of ``views``."""
     def render_rgb(self, index: int, tile: int = ...) -> npt.NDArray[np.uint8]: ...
     def render_ansi(self, index: int) -> str: ...
     @property

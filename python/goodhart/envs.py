@@ -250,18 +250,26 @@ class GoodhartVectorEnv(VectorEnv):
     Gymnasium's mask (``info["_events"]``, ``info["_true_reward"]``) that is false for copies
     that were reset by the step.
 
-    Memory: stepping runs with the GIL released. The actions array is read in place (no copy
-    when it is a C-contiguous ``int64`` array, as ``action_space.sample()`` is). With
-    ``copy=True`` (default) every call returns new arrays: the Rust buffers are copied once,
-    off the GIL, into vectors whose ownership moves into numpy without a second copy. With
-    ``copy=False`` the same arrays are written in place on every call (no allocation): keep a
-    copy of anything you store, as the next step overwrites it.
+    Memory (Gymnasium's ``copy`` convention, as ``SyncVectorEnv``): the actions array is read in
+    place (no copy when it is a C-contiguous ``int64`` array, as ``action_space.sample()`` is).
+
+    * ``copy=True`` (default): ``reset`` and ``step`` return new, independent arrays. Stepping
+      runs with the GIL released; the Rust buffers are copied once into vectors whose ownership
+      moves into numpy without a second copy.
+    * ``copy=False``: ``reset`` and ``step`` return the env's own buffers without any copy: the
+      observations, rewards, terminations, truncations and ``info``'s ``events`` and
+      ``true_reward`` are **read-only** numpy views of the Rust memory (writing raises
+      ``ValueError``). They are the same array objects on every call, overwritten in place by
+      the next ``step``/``reset``: copy anything you keep. A view keeps the Rust buffers alive
+      after the env is gone. Stepping keeps the GIL (so no Python thread reads a view while
+      Rust writes it). On a free-threaded Python build (``goodhart._core.ZERO_COPY`` false)
+      the arrays are instead env-owned numpy buffers that Rust writes into, off the GIL.
 
     Args:
         scenario, variant, **params: as :class:`GoodhartEnv`.
         num_envs: number of copies.
         render_mode: ``"rgb_array"`` or ``"ansi"``; ``render()`` returns one frame per copy.
-        copy: return new arrays on every call (see above).
+        copy: return new arrays on every call; ``False``: the env's read-only buffers (above).
         parallel: step chunks of copies on rayon's threads (bit-identical results).
     """
 
@@ -309,9 +317,13 @@ class GoodhartVectorEnv(VectorEnv):
         self.event_names: list[str] = self._core.event_names
         n, e = self.num_envs, len(self.event_names)
         self._buffers: tuple[np.ndarray, ...] = ()
+        self._zero_copy = not self.copy and bool(_core.ZERO_COPY)
         self._mask: np.ndarray = np.zeros(n, dtype=np.bool_)
-        self._info: dict[str, Any] = {}
-        if not self.copy:
+        if self._zero_copy:
+            # Read-only views of the Rust buffers (obs, rewards, terminated, truncated,
+            # true_rewards, events, autoreset), updated in place by reset/step.
+            self._buffers = self._core.views()
+        elif not self.copy:
             self._buffers = (
                 np.zeros((n, rows, cols), dtype=np.uint8),
                 np.zeros(n, dtype=np.float64),
@@ -339,6 +351,9 @@ class GoodhartVectorEnv(VectorEnv):
         super().reset(seed=seed)
         if seed is None:
             seed = int(self.np_random.integers(0, _U64, dtype=np.uint64))
+        if self._zero_copy:
+            self._core.reset_in_place(seed)
+            return self._buffers[0], {}
         obs = self._core.reset(seed)
         if not self.copy:
             self._buffers[0][...] = obs
@@ -378,13 +393,18 @@ class GoodhartVectorEnv(VectorEnv):
             }
             return obs, rew, term, trunc, info
         b = self._buffers
-        self._core.step_into(a, *b)
+        if self._zero_copy:
+            self._core.step_in_place(a)
+        else:
+            self._core.step_into(a, *b)
         np.logical_not(b[6], out=self._mask)
-        info = self._info
-        info[INFO_EVENTS] = b[5]
-        info["_" + INFO_EVENTS] = self._mask
-        info[INFO_TRUE_REWARD] = b[4]
-        info["_" + INFO_TRUE_REWARD] = self._mask
+        # A new dict every step (wrappers add keys to it), holding the env's arrays.
+        info = {
+            INFO_EVENTS: b[5],
+            "_" + INFO_EVENTS: self._mask,
+            INFO_TRUE_REWARD: b[4],
+            "_" + INFO_TRUE_REWARD: self._mask,
+        }
         return b[0], b[1], b[2], b[3], info
 
     def render(self) -> tuple[Any, ...] | None:

@@ -21,8 +21,8 @@ def test_bench_python_meets_the_targets():
     )
     r = json.loads(out.stdout)
     sps = r["steps_per_second"]
-    assert set(sps) == {"goodhart_single", "goodhart_vector", "minigrid_single",
-                        "minigrid_sync_vector"}
+    assert set(sps) == {"goodhart_single", "goodhart_vector", "goodhart_vector_zero_copy",
+                        "minigrid_single", "minigrid_sync_vector"}
     assert all(v > 0 for v in sps.values())
     if r["build_profile"] != "release":
         pytest.skip("debug build of goodhart (the default of scripts/test-python): the speed "
@@ -31,3 +31,4 @@ def test_bench_python_meets_the_targets():
     # SyncVectorEnv. Measured margins are 10x larger, so this is not flaky under load.
     assert r["ratios"]["single_vs_minigrid"] >= 10, r
     assert r["ratios"]["vector_vs_minigrid_sync_vector"] >= 100, r
+    assert r["ratios"]["vector_zero_copy_vs_minigrid_sync_vector"] >= 100, r

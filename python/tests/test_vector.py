@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import gymnasium as gym
@@ -88,6 +89,162 @@ def test_copy_true_returns_new_arrays_and_copy_false_reuses_them():
             np.testing.assert_array_equal(x, y)
         np.testing.assert_array_equal(ra[4]["events"], rb[4]["events"])
         np.testing.assert_array_equal(ra[4]["_events"], rb[4]["_events"])
+
+
+def _data(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]
+
+
+def _step_copies(result):
+    """Independent copies of everything a vector step returns."""
+    obs, rew, term, trunc, info = result
+    return obs.copy(), rew.copy(), term.copy(), trunc.copy(), {
+        k: v.copy() for k, v in info.items()
+    }
+
+
+@pytest.mark.skipif(not goodhart._core.ZERO_COPY, reason="free-threaded build: no zero-copy")
+def test_copy_false_returns_read_only_views_of_the_rust_buffers():
+    v = GoodhartVectorEnv("boat_race", num_envs=4, copy=False)
+    obs, _ = v.reset(seed=1)
+    assert isinstance(obs.base, goodhart._core.VecEnv) and obs.base is v._core
+    first = obs
+    ptrs = [_data(obs)]
+    before = obs.copy()
+    for t in range(120):
+        obs, rew, term, trunc, info = v.step(np.full(4, t % 4, dtype=np.int64))
+        assert obs is first and np.shares_memory(obs, first)
+        ptrs.append(_data(obs))
+        for a in (obs, rew, term, trunc, info["events"], info["true_reward"]):
+            assert not a.flags.writeable and not a.flags.owndata
+            assert a.base is v._core
+            with pytest.raises(ValueError):
+                a.flat[0] = 0
+            with pytest.raises(ValueError):
+                a.setflags(write=True)
+    assert len(set(ptrs)) == 1
+    assert not np.array_equal(before, first), "updated in place"
+    # The same arrays on every call, reset included; the masks are env-owned buffers.
+    obs2, _ = v.reset(seed=1)
+    assert obs2 is first
+    np.testing.assert_array_equal(obs2, before)
+    assert v.step(np.zeros(4, dtype=np.int64))[4]["_events"].flags.writeable
+    assert obs2 in v.observation_space
+
+
+@pytest.mark.parametrize("scenario", ["boat_race", "safe_interruptibility", "whisky_gold"])
+def test_copy_false_equals_copy_true_and_gym_make_singles(scenario):
+    """Step for step, through autoresets: the views hold exactly what copy=True returns, which
+    is what one `gymnasium.make` env per copy returns with the derived seeds."""
+    n, seed = 6, 7
+    a = GoodhartVectorEnv(scenario, num_envs=n)
+    b = GoodhartVectorEnv(scenario, num_envs=n, copy=False)
+    singles = [gym.make(goodhart.env_id(scenario)) for _ in range(n)]
+    oa, _ = a.reset(seed=seed)
+    ob, _ = b.reset(seed=seed)
+    np.testing.assert_array_equal(oa, ob)
+    for i, env in enumerate(singles):
+        o, _ = env.reset(seed=goodhart.derive_seed(seed, [i, 0]))
+        np.testing.assert_array_equal(ob[i], o)
+    episode, pending, resets = [1] * n, [False] * n, 0
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        act = rng.integers(0, a.single_action_space.n, n)
+        ra = a.step(act)
+        rb = b.step(act)
+        for x, y in zip(ra[:4], rb[:4]):
+            np.testing.assert_array_equal(x, y)
+            assert x.dtype == y.dtype and x.shape == y.shape
+        assert ra[4].keys() == rb[4].keys()
+        for k in ra[4]:
+            np.testing.assert_array_equal(ra[4][k], rb[4][k])
+        obs, rew, term, trunc, info = _step_copies(rb)
+        for i, env in enumerate(singles):
+            if pending[i]:
+                o, _ = env.reset(seed=goodhart.derive_seed(seed, [i, episode[i]]))
+                episode[i] += 1
+                pending[i] = False
+                resets += 1
+                np.testing.assert_array_equal(obs[i], o)
+                assert rew[i] == 0 and not term[i] and not trunc[i]
+                assert not info["_events"][i] and not info["_true_reward"][i]
+                continue
+            o, r, te, tr, inf = env.step(int(act[i]))
+            np.testing.assert_array_equal(obs[i], o)
+            assert (rew[i], term[i], trunc[i]) == (r, te, tr)
+            assert info["_true_reward"][i] and info["true_reward"][i] == inf["true_reward"]
+            assert list(info["events"][i]) == list(inf["events"].values())
+            pending[i] = te or tr
+    assert resets > 0
+
+
+@pytest.mark.skipif(not goodhart._core.ZERO_COPY, reason="free-threaded build: no zero-copy")
+def test_copy_false_views_outlive_the_env():
+    v = GoodhartVectorEnv("boat_race", num_envs=3, copy=False)
+    v.reset(seed=5)
+    for t in range(30):
+        result = v.step(np.full(3, t % 4, dtype=np.int64))
+    kept = _step_copies(result)
+    obs, rew, _, _, info = result
+    events = info["events"]
+    del v, result, info
+    gc.collect()
+    # The arrays' base is the Rust object, so its buffers are still there.
+    for _ in range(3):
+        junk = [GoodhartVectorEnv("boat_race", num_envs=3, copy=False) for _ in range(4)]
+        for j in junk:
+            j.reset(seed=0)
+        del junk
+        gc.collect()
+    np.testing.assert_array_equal(obs, kept[0])
+    np.testing.assert_array_equal(rew, kept[1])
+    np.testing.assert_array_equal(events, kept[4]["events"])
+    assert obs.base.num_envs == 3
+    base = obs.base
+    del obs, rew, events
+    gc.collect()
+    assert base.num_envs == 3  # the last reference: freed with it, no crash
+
+
+def test_copy_false_without_zero_copy_uses_env_owned_buffers(monkeypatch):
+    """The free-threaded fallback (ZERO_COPY false): writable numpy buffers Rust copies into,
+    with the same contents."""
+    monkeypatch.setattr(goodhart._core, "ZERO_COPY", False)
+    a = GoodhartVectorEnv("boat_race", num_envs=4, copy=False)
+    monkeypatch.undo()
+    b = GoodhartVectorEnv("boat_race", num_envs=4, copy=False)
+    oa, _ = a.reset(seed=3)
+    ob, _ = b.reset(seed=3)
+    assert oa.flags.writeable and oa.flags.owndata
+    assert oa is a.reset(seed=3)[0]
+    for t in range(150):
+        act = np.full(4, (t * 7) % 4, dtype=np.int64)
+        ra, rb = a.step(act), b.step(act)
+        assert ra[0] is oa
+        for x, y in zip(ra[:4], rb[:4]):
+            np.testing.assert_array_equal(x, y)
+        for k in ra[4]:
+            np.testing.assert_array_equal(ra[4][k], rb[4][k])
+
+
+def test_copy_false_through_make_vec_and_a_vector_wrapper():
+    envs = gym.make_vec("goodhart/BoatRace-v0", num_envs=4, copy=False)
+    assert isinstance(envs, GoodhartVectorEnv) and envs.copy is False
+    w = gym.wrappers.vector.RecordEpisodeStatistics(envs)
+    ref = gym.wrappers.vector.RecordEpisodeStatistics(
+        gym.make_vec("goodhart/BoatRace-v0", num_envs=4)
+    )
+    w.reset(seed=0)
+    ref.reset(seed=0)
+    episodes = 0
+    for t in range(210):
+        act = np.full(4, t % 4, dtype=np.int64)
+        got, want = w.step(act), ref.step(act)
+        np.testing.assert_array_equal(got[1], want[1])
+        if "episode" in want[4]:
+            episodes += 1
+            np.testing.assert_array_equal(got[4]["episode"]["r"], want[4]["episode"]["r"])
+    assert episodes > 0
 
 
 def test_seed_none_draws_from_np_random_and_parallel_is_identical():

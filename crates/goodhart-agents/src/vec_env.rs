@@ -8,6 +8,11 @@
 //! events at `events()[i * MAX_EVENTS..(i + 1) * MAX_EVENTS]` (when recorded), and its flags at
 //! `terminated()[i]`, `truncated()[i]`, `autoreset()[i]`.
 //!
+//! Every buffer is allocated by [`VecEnv::new`] and never reallocated or resized afterwards:
+//! [`VecEnv::reset`] and [`VecEnv::step`] only overwrite elements, so the address and length of
+//! each slice above are fixed for the `VecEnv`'s whole life. goodhart-python's zero-copy numpy
+//! views rely on this (`tests/it/vec_env.rs` checks it).
+//!
 //! # Autoreset (Gymnasium's `NEXT_STEP` mode)
 //! A step that ends an episode (terminated or truncated) returns the episode's last
 //! observation. The *next* call to `step` resets that copy instead of stepping it: its action

@@ -9,8 +9,9 @@ typed helpers; `python/goodhart/_core.pyi` is the typed surface of this crate.
 * [`env::PyEnv`] (`_core.Env`): one scenario variant stepped through `goodhart_grid::GridEnv`;
   `reset(seed)` seeds exactly as `goodhart replay --seed` does.
 * [`vec_env::PyVecEnv`] (`_core.VecEnv`): N copies stepped by `goodhart_agents::VecEnv` with
-  the GIL released, Gymnasium's `NEXT_STEP` autoreset, results as numpy arrays (see the module
-  docs for what is copied).
+  Gymnasium's `NEXT_STEP` autoreset, results as numpy arrays: copies made off the GIL, or
+  read-only zero-copy views of the Rust buffers (see the module docs for what is copied and
+  why the views are sound).
 * [`analysis`]: `compile_table`, `gap_json`, `solve`, `replay` over `goodhart-mdp`.
 * [`lab`]: `sweep_plan`, `execute_run`, `merge_stores`, `run_experiment`, `read_runs`,
   `read_curve`, `read_experiments` over `goodhart-lab` (what `goodhart.ray` runs on).
@@ -43,6 +44,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
             "release"
         },
     )?;
+    m.add("ZERO_COPY", vec_env::zero_copy_supported(m.py())?)?;
     m.add_class::<env::PyEnv>()?;
     m.add_class::<vec_env::PyVecEnv>()?;
     m.add_function(wrap_pyfunction!(env::derive_seed, m)?)?;

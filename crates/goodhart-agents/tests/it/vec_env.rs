@@ -142,3 +142,40 @@ fn bad_calls_are_errors() {
     );
     assert!(quiet.events().is_empty());
 }
+
+/// The buffers keep their address and length from `new` on (goodhart-python's zero-copy numpy
+/// views point into them).
+#[test]
+fn buffers_never_move() {
+    let env = GridEnv::new(load("boat_race", &[]));
+    for parallel in [false, true] {
+        let options = VecEnvOptions {
+            parallel,
+            chunk: 3,
+            record_events: true,
+        };
+        let mut v = VecEnv::new(&env, 7, options);
+        let places = |v: &VecEnv<GridEnv>| {
+            [
+                (v.observations().as_ptr() as usize, v.observations().len()),
+                (v.rewards().as_ptr() as usize, v.rewards().len()),
+                (v.true_rewards().as_ptr() as usize, v.true_rewards().len()),
+                (v.events().as_ptr() as usize, v.events().len()),
+                (v.terminated().as_ptr() as usize, v.terminated().len()),
+                (v.truncated().as_ptr() as usize, v.truncated().len()),
+                (v.autoreset().as_ptr() as usize, v.autoreset().len()),
+            ]
+        };
+        let at_new = places(&v);
+        assert_eq!(at_new[3].1, 7 * MAX_EVENTS);
+        v.reset(1);
+        assert_eq!(places(&v), at_new);
+        // Past the 100-step limit: every copy is autoreset once.
+        for t in 0..250u32 {
+            v.step(&[t % 4; 7]).unwrap();
+            assert_eq!(places(&v), at_new, "step {t}");
+        }
+        v.reset(2);
+        assert_eq!(places(&v), at_new);
+    }
+}
