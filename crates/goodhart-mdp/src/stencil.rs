@@ -228,9 +228,10 @@ impl StencilTable {
             *p = i as u32;
         }
         let live = live_states(mdp, rewards, MAX_PASSES);
-        let regular = regular_offsets(mdp, &order, &position, &live);
+        let regular = regular_offsets(mdp, &position, &live);
 
-        // The tuple of choice patterns of every live state, interned in stencil order.
+        // The tuple of choice patterns of every live state, interned in table order (which
+        // streams the table; ids depend only on the table and the order).
         let mut choice_ids: IndexMap<Box<[u64]>, u32, FxBuild> = IndexMap::default();
         let mut tuple_ids: IndexMap<Box<[u32]>, u32, FxBuild> = IndexMap::default();
         let mut state_tuple = vec![DEAD; n];
@@ -241,13 +242,13 @@ impl StencilTable {
         let mut tuple = vec![0u32; na];
         let mut last_tuple: Option<(Vec<u32>, u32)> = None;
         let mut num_live = 0;
-        for (i, &s) in order.iter().enumerate() {
-            if !live[s as usize] {
+        for (s, &i) in position.iter().enumerate() {
+            if !live[s] {
                 continue;
             }
             num_live += 1;
             for a in 0..na {
-                let row = s as usize * na + a;
+                let row = s * na + a;
                 key.clear();
                 // `-0.0` acts as `+0.0` in `r + γ · acc` (`acc` is never `-0.0`).
                 let r = rewards.per_row[row];
@@ -285,7 +286,7 @@ impl StencilTable {
                     id
                 }
             };
-            state_tuple[i] = id;
+            state_tuple[i as usize] = id;
         }
 
         let (block_start, block_tuple, zero) = blocks(&state_tuple);
@@ -754,30 +755,43 @@ fn largest_change_by<const RELATIVE: bool>(new: &[f64], old: &[f64]) -> f64 {
 }
 
 /// The offsets (sorted) that at least `1 / REGULAR` of the transitions from live states into
-/// live states use.
-fn regular_offsets(mdp: &Mdp, order: &[u32], position: &[u32], live: &[bool]) -> Vec<isize> {
+/// live states use (`position`: stencil number of each table state).
+fn regular_offsets(mdp: &Mdp, position: &[u32], live: &[bool]) -> Vec<isize> {
     let na = mdp.num_actions;
-    let mut count: IndexMap<isize, usize, FxBuild> = IndexMap::default();
+    let mut index: IndexMap<isize, usize, FxBuild> = IndexMap::default();
+    let mut count: Vec<usize> = Vec::new();
+    // The last few offsets and their counters (a row's offsets repeat in the next rows).
+    let mut recent = [(isize::MIN, 0usize); 8];
+    let mut next_slot = 0;
     let mut total = 0;
-    for (i, &s) in order.iter().enumerate() {
-        if !live[s as usize] {
+    for (s, &i) in position.iter().enumerate() {
+        if !live[s] {
             continue;
         }
-        let s = s as usize;
         for k in mdp.offsets[s * na] as usize..mdp.offsets[(s + 1) * na] as usize {
             let t = mdp.next[k];
-            if t & TERMINAL == 0 && live[t as usize] {
-                *count
-                    .entry(position[t as usize] as isize - i as isize)
-                    .or_insert(0) += 1;
-                total += 1;
+            if t & TERMINAL != 0 || !live[t as usize] {
+                continue;
             }
+            let off = position[t as usize] as isize - i as isize;
+            total += 1;
+            if let Some(&(_, c)) = recent.iter().find(|(o, _)| *o == off) {
+                count[c] += 1;
+                continue;
+            }
+            let c = *index.entry(off).or_insert(count.len());
+            if c == count.len() {
+                count.push(0);
+            }
+            count[c] += 1;
+            recent[next_slot] = (off, c);
+            next_slot = (next_slot + 1) % recent.len();
         }
     }
     let min = (total / REGULAR).max(1);
-    let mut regular: Vec<isize> = count
+    let mut regular: Vec<isize> = index
         .into_iter()
-        .filter(|&(_, c)| c >= min)
+        .filter(|&(_, c)| count[c] >= min)
         .map(|(o, _)| o)
         .collect();
     regular.sort_unstable();
