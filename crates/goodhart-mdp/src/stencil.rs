@@ -30,16 +30,29 @@
 //!   [`StencilOptions::min_block`] states per block on average: then the sparse table is the
 //!   better sweep ([`value_iteration_stencil`] falls back on it).
 //!
+//! # The sweep
+//! States are processed in chunks of a block (at most 512 states, so that they stay in the
+//! first-level cache). For a block whose actions have at most 4 terms each (5 actions at most)
+//! one *fused* pass computes every action's sum and the running maximum in registers (each
+//! action padded to the block's most terms with `0 · V[s]`); other blocks take one pass per
+//! action. Every pass is a loop over contiguous slices of the value vector, sliced (and so
+//! bounds-checked) once per chunk, which the compiler vectorizes. Then the dead states of the
+//! chunk are zeroed and its largest change taken.
+//!
 //! # Exactness
 //! Each pattern keeps its transitions in table order, and the sweep evaluates
-//! `r + γ · (((0 + p₁v₁) + p₂v₂) + …)` and the maximum exactly as
-//! [`LiveTable`](crate::LiveTable)'s sweep (and so [`crate::bellman_sweep`]) does, with the
-//! same IEEE operations in the same order: the terms it adds or omits are `p · (+0.0)`, and a
-//! sum that starts at `+0.0` never becomes `-0.0`, so adding `+0.0` changes nothing. Given
-//! the same values (dead states at `0`), a stencil sweep's values are therefore bit-identical,
-//! state for state, to the sparse table's, and so are its largest change and the iterates,
-//! sweep counts and values of [`StencilTable::value_iteration`]. Every state's value is
-//! computed by the same operations whatever the chunking, so results do not depend on the
+//! `r + γ · (((0 + p₁v₁) + p₂v₂) + …)` and the maximum with the same IEEE operations, in the
+//! same order, as [`LiveTable`](crate::LiveTable)'s sweep (and so [`crate::bellman_sweep`]).
+//! The terms it adds or omits besides are `p · (+0.0)` (transitions into dead states) and
+//! `0 · v` (padding), and a sum that starts at `+0.0` never becomes `-0.0`, so they change
+//! nothing; the fused passes also drop the leading `0 +`, which only matters for a sum of
+//! `-0.0` terms and is undone exactly (see `fused`). So, given the same values (dead states at
+//! `0`), a stencil sweep's values are bit-identical, state for state, to the sparse table's
+//! — the error bound is zero, not a rounding tolerance — and so are its largest change and the
+//! iterates, sweep counts and values of [`StencilTable::value_iteration`]. The one exception
+//! is a non-finite value: a padding term `0 · ∞` is NaN, so a state the sparse sweep sets to
+//! `±∞` may come out NaN (value iteration reports divergence either way). Every state's value
+//! is computed by the same operations whatever the chunking, so results do not depend on the
 //! number of threads.
 
 use std::fmt;
@@ -61,8 +74,8 @@ pub const MAX_GAP: usize = 16;
 const ZERO: u32 = u32::MAX;
 /// Tuple id of a dead state during the conversion.
 const DEAD: u32 = u32::MAX;
-/// States per inner pass: the chunk's values stay in the first-level cache between the
-/// passes of its actions.
+/// States per inner pass: the chunk's values stay in the first-level cache between its
+/// passes (one per action, or one fused pass, then the largest change).
 const CHUNK: usize = 512;
 /// States per parallel task.
 const TASK: usize = 1 << 14;
@@ -78,7 +91,9 @@ pub struct StencilOptions {
     /// Most distinct choice patterns (reward, offsets and probabilities of a state-action).
     pub max_patterns: usize,
     /// Fewest states per block on average (including runs of dead states): below it a sweep
-    /// spends its time on blocks rather than states, and the sparse table is faster.
+    /// spends its time on blocks rather than states. On the 1M-state slippery grid a block
+    /// costs about as much as 25 states' stencils, and the sparse (live) table's sweep was
+    /// faster below about 4 states per block.
     pub min_block: f64,
 }
 
@@ -86,7 +101,7 @@ impl Default for StencilOptions {
     fn default() -> Self {
         StencilOptions {
             max_patterns: 4096,
-            min_block: 16.0,
+            min_block: 6.0,
         }
     }
 }
@@ -654,7 +669,8 @@ fn pass<const K: usize, const FIRST: bool>(
 ///
 /// The sums start at their first term, not at `+0.0` as the sparse sweep's do: that can only
 /// turn a `+0.0` sum into `-0.0` (when every term is `-0.0`). Without `PLAIN`, `r + γ · acc`
-/// then maps `-0.0` and `+0.0` to the same `q` (`r` is never `-0.0`). With `PLAIN` (every
+/// then maps `-0.0` and `+0.0` to the same `q` (`r` is never `-0.0`: patterns store `-0.0`
+/// rewards as `+0.0`, which acts the same in the sparse sweep). With `PLAIN` (every
 /// reward `0`, discount 1, so `q` is the sum itself) a `q` may come out `-0.0` where the sparse
 /// sweep has `+0.0`; the maximum compares them as equal, so it picks the same action, and
 /// adding `+0.0` to it restores `+0.0`. Either way the result equals the sparse sweep's, bit
