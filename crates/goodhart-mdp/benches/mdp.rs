@@ -7,12 +7,15 @@
 //!
 //! Generates the slippery lava grid of `goodhart_mdp::synthetic` (`n × n + 1` states, 4
 //! actions, stochastic), compiles it, and times value-iteration sweeps on one thread and on
-//! all threads. Prints seconds per sweep beside the memory-bandwidth bound: the bytes a sweep
-//! must read and write divided by the machine's measured copy bandwidth. `--solve` also runs
-//! value iteration to convergence for `Pmax=? [F "goal"]` (discount 1, Storm's relative 1e-6
-//! rule); `--export DIR` writes the model as NumPy arrays and in Storm's DRN format (with the
-//! goal labelled) for `scripts/bench_mdp.py`. The last
-//! line, `BENCH_JSON {...}`, carries every figure for scripts.
+//! all threads: on the whole sparse table, on its live part (`LiveTable`, what the solvers
+//! sweep) and on the pattern-compressed table (`StencilTable`, states sorted row-major). Prints
+//! seconds per sweep beside the memory-bandwidth bound: the bytes a sweep must read and write
+//! divided by the machine's measured copy bandwidth. `--solve` also runs value iteration to
+//! convergence for `Pmax=? [F "goal"]` (discount 1, Storm's relative 1e-6 rule), by Jacobi
+//! sweeps of the live table and of the stencil table and by Gauss-Seidel; `--export DIR`
+//! writes the model as NumPy arrays and in Storm's DRN format (with the goal labelled) for
+//! `scripts/bench_mdp.py`. The last line, `BENCH_JSON {...}`, carries every figure for
+//! scripts (sweep times are medians over `--sweeps` sweeps; `*_min` fields are the fastest).
 //!
 //! Without `--bench` (as `cargo test --all-targets` runs it) it only runs a small smoke test.
 
@@ -20,8 +23,8 @@ use std::time::Instant;
 
 use goodhart_mdp::synthetic::SlipperyGrid;
 use goodhart_mdp::{
-    CompileOptions, DiscountedOptions, LiveTable, bellman_sweep, compile, value_iteration,
-    value_iteration_gauss_seidel,
+    CompileOptions, DiscountedOptions, LiveTable, StencilOptions, StencilTable, bellman_sweep,
+    compile, value_iteration, value_iteration_gauss_seidel, value_iteration_stencil,
 };
 
 struct Args {
@@ -96,6 +99,9 @@ fn main() {
         let mut w = v.clone();
         bellman_sweep(&c.mdp, &r, 1.0, &v, &mut w, false);
         std::mem::swap(&mut v, &mut w);
+        let st = StencilTable::from_compiled(&c, &r, &StencilOptions::default()).expect("converts");
+        let mut u = vec![0.0; st.num_states()];
+        st.sweep(1.0, &vec![0.0; st.num_states()], &mut u, false);
         return;
     };
     let threads = rayon::current_num_threads();
@@ -126,34 +132,38 @@ fn main() {
     let bw = copy_bandwidth();
     let bound = bytes / bw;
 
-    // The median time of `args.sweeps` sweeps on `threads` threads, after one warm-up, from
-    // `V = 1/2` everywhere (so that every state's value changes, as during convergence).
-    let time_sweeps = |threads: usize, len: usize, sweep: &(dyn Fn(&[f64], &mut [f64]) + Sync)| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("thread pool");
-        pool.install(|| {
-            let mut v = vec![0.5; len];
-            let mut w = vec![0.0; len];
-            sweep(&v, &mut w); // warm-up
-            let mut times = Vec::with_capacity(args.sweeps);
-            for _ in 0..args.sweeps {
-                v.fill(0.5);
-                let t = Instant::now();
-                sweep(&v, &mut w);
-                times.push(t.elapsed().as_secs_f64());
-                std::mem::swap(&mut v, &mut w);
-            }
-            std::hint::black_box(&v);
-            median(times)
-        })
-    };
+    // The median and the fastest time of `args.sweeps` sweeps on `threads` threads, after one
+    // warm-up, from `init` (`V = 1/2` on every state whose value can change, so that each one
+    // changes, as during convergence).
+    let time_sweeps =
+        |threads: usize, init: &[f64], sweep: &(dyn Fn(&[f64], &mut [f64]) + Sync)| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("thread pool");
+            pool.install(|| {
+                let mut v = init.to_vec();
+                let mut w = vec![0.0; init.len()];
+                sweep(&v, &mut w); // warm-up
+                let mut times = Vec::with_capacity(args.sweeps);
+                for _ in 0..args.sweeps {
+                    v.copy_from_slice(init);
+                    let t = Instant::now();
+                    sweep(&v, &mut w);
+                    times.push(t.elapsed().as_secs_f64());
+                    std::mem::swap(&mut v, &mut w);
+                }
+                std::hint::black_box(&v);
+                let fastest = times.iter().copied().fold(f64::INFINITY, f64::min);
+                (median(times), fastest)
+            })
+        };
     let full = |v: &[f64], w: &mut [f64]| {
         bellman_sweep(mdp, &r, 1.0, v, w, true);
     };
-    let one = time_sweeps(1, s, &full);
-    let all = time_sweeps(threads, s, &full);
+    let halves = vec![0.5; s];
+    let (one, one_min) = time_sweeps(1, &halves, &full);
+    let (all, all_min) = time_sweeps(threads, &halves, &full);
     println!(
         "copy bandwidth {:.2} GB/s (read + write); a sweep of the whole table moves {:.1} MB: \
          bound {:.2} ms",
@@ -162,12 +172,14 @@ fn main() {
         bound * 1e3
     );
     println!(
-        "value-iteration sweep (whole table): {:.2} ms on 1 thread ({:.2}x the bound), {:.2} ms \
-         on {threads} threads ({:.2}x)",
+        "value-iteration sweep (whole table): {:.2} ms on 1 thread ({:.2}x the bound; fastest \
+         {:.2} ms), {:.2} ms on {threads} threads ({:.2}x; fastest {:.2} ms)",
         one * 1e3,
         one / bound,
+        one_min * 1e3,
         all * 1e3,
-        all / bound
+        all / bound,
+        all_min * 1e3
     );
 
     // The sweep the solvers run: the live states only (graph precomputation).
@@ -179,11 +191,13 @@ fn main() {
     let sweep_live = |v: &[f64], w: &mut [f64]| {
         live.sweep(1.0, v, w, true);
     };
-    let live_one = time_sweeps(1, live.num_live(), &sweep_live);
-    let live_all = time_sweeps(threads, live.num_live(), &sweep_live);
+    let live_halves = vec![0.5; live.num_live()];
+    let (live_one, live_one_min) = time_sweeps(1, &live_halves, &sweep_live);
+    let (live_all, live_all_min) = time_sweeps(threads, &live_halves, &sweep_live);
     println!(
         "live table ({:.3} s to build): {} states, {} transitions, {:.1} MB a sweep: bound {:.2} \
-         ms; sweep {:.2} ms on 1 thread ({:.2}x), {:.2} ms on {threads} threads ({:.2}x)",
+         ms; sweep {:.2} ms on 1 thread ({:.2}x; fastest {:.2} ms), {:.2} ms on {threads} threads \
+         ({:.2}x; fastest {:.2} ms)",
         live_build,
         live.num_live(),
         live.num_transitions(),
@@ -191,9 +205,69 @@ fn main() {
         live_bound * 1e3,
         live_one * 1e3,
         live_one / live_bound,
+        live_one_min * 1e3,
         live_all * 1e3,
-        live_all / live_bound
+        live_all / live_bound,
+        live_all_min * 1e3
     );
+
+    // The pattern-compressed table: states sorted by cell (row-major), each distinct choice
+    // stored once, runs of states with the same choices as blocks.
+    let t = Instant::now();
+    let stencil = StencilTable::from_compiled(&c, &r, &StencilOptions::default());
+    let stencil_build = t.elapsed().as_secs_f64();
+    let stencil_json = match &stencil {
+        Err(e) => {
+            println!("stencil table: declined ({e})");
+            serde_json::Value::Null
+        }
+        Ok(st) => {
+            // V = 1/2 on the live states, 0 elsewhere (as every iterate), in stencil order.
+            let init = st.to_stencil_order(&live.expand(&live_halves));
+            let sweep_stencil = |v: &[f64], w: &mut [f64]| {
+                st.sweep(1.0, v, w, true);
+            };
+            let st_bytes = st.sweep_bytes() as f64;
+            let st_bound = st_bytes / bw;
+            let (st_one, st_one_min) = time_sweeps(1, &init, &sweep_stencil);
+            let (st_all, st_all_min) = time_sweeps(threads, &init, &sweep_stencil);
+            // The same sweep as the live table's, bit for bit.
+            let mut want = vec![0.0; live.num_live()];
+            let res_live = live.sweep(1.0, &live_halves, &mut want, true);
+            let mut got = vec![0.0; st.num_states()];
+            let res = st.sweep(1.0, &init, &mut got, true);
+            let identical = st.to_table_order(&got) == live.expand(&want) && res == res_live;
+            println!(
+                "stencil table ({:.3} s to convert): {} patterns, {} tuples, {} blocks ({:.0} \
+                 states each), {} dead states zeroed inside blocks; a sweep reads and writes \
+                 {:.1} MB: bound {:.2} ms; sweep {:.2} ms on 1 thread ({:.2}x the bound; fastest \
+                 {:.2} ms), {:.2} ms on {threads} threads ({:.2}x; fastest {:.2} ms); same values \
+                 as the live table's sweep: {identical}",
+                stencil_build,
+                st.num_patterns(),
+                st.num_tuples(),
+                st.num_blocks(),
+                st.num_states() as f64 / st.num_blocks() as f64,
+                st.num_zeroed(),
+                st_bytes / 1e6,
+                st_bound * 1e3,
+                st_one * 1e3,
+                st_one / st_bound,
+                st_one_min * 1e3,
+                st_all * 1e3,
+                st_all / st_bound,
+                st_all_min * 1e3
+            );
+            serde_json::json!({
+                "build_seconds": stencil_build, "patterns": st.num_patterns(),
+                "tuples": st.num_tuples(), "blocks": st.num_blocks(),
+                "zeroed": st.num_zeroed(), "sweep_bytes": st_bytes,
+                "bound_seconds": st_bound, "sweep_seconds_1": st_one,
+                "sweep_seconds_all": st_all, "sweep_seconds_1_min": st_one_min,
+                "sweep_seconds_all_min": st_all_min, "identical_to_live": identical,
+            })
+        }
+    };
 
     let mut solve = serde_json::Value::Null;
     if args.solve {
@@ -208,21 +282,30 @@ fn main() {
             relative: true,
         };
         let mut out = serde_json::Map::new();
-        for (name, gs) in [("jacobi", false), ("gauss_seidel", true)] {
-            // Gauss-Seidel, the one compared with Storm, `--repeat` times (the fastest
-            // counts: the machine is shared); Jacobi once.
-            let runs = if gs { args.repeat.max(1) } else { 1 };
+        let methods: &[&str] = if stencil.is_ok() {
+            &["jacobi", "stencil", "gauss_seidel"]
+        } else {
+            &["jacobi", "gauss_seidel"]
+        };
+        for &name in methods {
+            // Gauss-Seidel and the stencil table's Jacobi sweeps (conversion included), which
+            // are compared with Storm, `--repeat` times (the fastest counts: the machine is
+            // shared); the live table's Jacobi once.
+            let runs = if name == "jacobi" {
+                1
+            } else {
+                args.repeat.max(1)
+            };
             let mut times = Vec::new();
             let mut sol = None;
             for _ in 0..runs {
                 let t = Instant::now();
                 let x = pool
-                    .install(|| {
-                        if gs {
-                            value_iteration_gauss_seidel(mdp, &r, &opts)
-                        } else {
-                            value_iteration(mdp, &r, &opts)
-                        }
+                    .install(|| match (name, &stencil) {
+                        ("gauss_seidel", _) => value_iteration_gauss_seidel(mdp, &r, &opts),
+                        // The conversion counts: it is part of the solve.
+                        ("stencil", _) => value_iteration_stencil(&c, &r, &opts),
+                        _ => value_iteration(mdp, &r, &opts),
                     })
                     .expect("converges");
                 times.push(t.elapsed().as_secs_f64());
@@ -267,10 +350,13 @@ fn main() {
         "generate_seconds": generate, "compile_seconds": compile_s,
         "copy_bandwidth": bw, "sweep_bytes": bytes, "bound_seconds": bound,
         "sweep_seconds_1": one, "sweep_seconds_all": all, "threads": threads,
+        "sweep_seconds_1_min": one_min, "sweep_seconds_all_min": all_min,
         "live_states": live.num_live(), "live_transitions": live.num_transitions(),
         "live_build_seconds": live_build, "live_sweep_bytes": live_bytes,
         "live_bound_seconds": live_bound, "live_sweep_seconds_1": live_one,
-        "live_sweep_seconds_all": live_all,
+        "live_sweep_seconds_all": live_all, "live_sweep_seconds_1_min": live_one_min,
+        "live_sweep_seconds_all_min": live_all_min,
+        "stencil": stencil_json,
         "solve": solve,
     });
     println!("BENCH_JSON {json}");

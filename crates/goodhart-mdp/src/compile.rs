@@ -229,7 +229,7 @@ pub struct CompiledMdp<S> {
 
 /// FxHash (rustc's hasher): fast for small keys; used only for lookups, never iterated.
 #[derive(Default, Clone, Copy)]
-struct Fx(u64);
+pub(crate) struct Fx(u64);
 
 impl Hasher for Fx {
     #[inline]
@@ -273,7 +273,7 @@ impl Fx {
     }
 }
 
-type FxBuild = BuildHasherDefault<Fx>;
+pub(crate) type FxBuild = BuildHasherDefault<Fx>;
 
 /// States numbered in the order they were first inserted: a hash map to numbers and the
 /// list of states (one hash probe per look-up, where an index set takes two: the look-ups

@@ -137,20 +137,42 @@ pub fn value_iteration(
     rewards: &Rewards,
     options: &DiscountedOptions,
 ) -> Result<DiscountedSolution> {
+    let threshold = check_value_iteration(mdp, options)?;
+    let g = options.discount;
+    let live = LiveTable::new(mdp, rewards);
+    let (v, iterations, residual) = jacobi(live.num_live(), options, threshold, |prev, cur| {
+        live.sweep(g, prev, cur, options.relative)
+    })?;
+    solution(mdp, rewards, g, live.expand(&v), iterations, residual)
+}
+
+/// Checks the options of value iteration and the table; returns the stopping threshold on
+/// the largest change of a sweep.
+pub(crate) fn check_value_iteration(mdp: &Mdp, options: &DiscountedOptions) -> Result<f64> {
     check_discount(options.discount)?;
     check_epsilon(options.epsilon)?;
     mdp.check_depth(None)?;
     let g = options.discount;
-    let threshold = if options.relative || g >= 1.0 {
+    Ok(if options.relative || g >= 1.0 {
         options.epsilon
     } else {
         options.epsilon * (1.0 - g) / (2.0 * g)
-    };
-    let live = LiveTable::new(mdp, rewards);
-    let mut prev = vec![0.0; live.num_live()];
-    let mut cur = vec![0.0; live.num_live()];
+    })
+}
+
+/// Jacobi sweeps from `V = 0` (`len` values) until a sweep's largest change, as `sweep`
+/// returns it, is below `threshold`; returns the last iterate, the number of sweeps and that
+/// change. Errors: divergence, no convergence within `options.max_iterations` sweeps.
+pub(crate) fn jacobi(
+    len: usize,
+    options: &DiscountedOptions,
+    threshold: f64,
+    mut sweep: impl FnMut(&[f64], &mut [f64]) -> f64,
+) -> Result<(Vec<f64>, usize, f64)> {
+    let mut prev = vec![0.0; len];
+    let mut cur = vec![0.0; len];
     for it in 1..=options.max_iterations {
-        let residual = live.sweep(g, &prev, &mut cur, options.relative);
+        let residual = sweep(&prev, &mut cur);
         std::mem::swap(&mut prev, &mut cur);
         if !residual.is_finite() {
             return Err(Error::Numeric(
@@ -158,23 +180,34 @@ pub fn value_iteration(
             ));
         }
         if residual < threshold {
-            let prev = live.expand(&prev);
-            check_finite(&prev)?;
-            let policy = greedy_policy(mdp, rewards, g, &prev);
-            return Ok(DiscountedSolution {
-                start_value: start_value(mdp, &prev),
-                values: prev,
-                policy,
-                iterations: it,
-                residual,
-            });
+            return Ok((prev, it, residual));
         }
     }
     Err(Error::Numeric(format!(
-        "value iteration did not converge within {} sweeps (discount {g}, epsilon {}); \
+        "value iteration did not converge within {} sweeps (discount {}, epsilon {}); \
          raise the limit, lower the discount, or use the finite-horizon solver",
-        options.max_iterations, options.epsilon
+        options.max_iterations, options.discount, options.epsilon
     )))
+}
+
+/// The solution for converged `values` (table order): the greedy policy and start value.
+pub(crate) fn solution(
+    mdp: &Mdp,
+    rewards: &Rewards,
+    discount: f64,
+    values: Vec<f64>,
+    iterations: usize,
+    residual: f64,
+) -> Result<DiscountedSolution> {
+    check_finite(&values)?;
+    let policy = greedy_policy(mdp, rewards, discount, &values);
+    Ok(DiscountedSolution {
+        start_value: start_value(mdp, &values),
+        values,
+        policy,
+        iterations,
+        residual,
+    })
 }
 
 /// Gauss–Seidel value iteration: like [`value_iteration`] (same options and stopping rule,
@@ -188,15 +221,8 @@ pub fn value_iteration_gauss_seidel(
     rewards: &Rewards,
     options: &DiscountedOptions,
 ) -> Result<DiscountedSolution> {
-    check_discount(options.discount)?;
-    check_epsilon(options.epsilon)?;
-    mdp.check_depth(None)?;
+    let threshold = check_value_iteration(mdp, options)?;
     let g = options.discount;
-    let threshold = if options.relative || g >= 1.0 {
-        options.epsilon
-    } else {
-        options.epsilon * (1.0 - g) / (2.0 * g)
-    };
     let live = LiveTable::new(mdp, rewards);
     let mut v = vec![0.0; live.num_live()];
     for it in 1..=options.max_iterations {
@@ -207,16 +233,7 @@ pub fn value_iteration_gauss_seidel(
             ));
         }
         if residual < threshold {
-            let v = live.expand(&v);
-            check_finite(&v)?;
-            let policy = greedy_policy(mdp, rewards, g, &v);
-            return Ok(DiscountedSolution {
-                start_value: start_value(mdp, &v),
-                values: v,
-                policy,
-                iterations: it,
-                residual,
-            });
+            return solution(mdp, rewards, g, live.expand(&v), it, residual);
         }
     }
     Err(Error::Numeric(format!(

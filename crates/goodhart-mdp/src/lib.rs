@@ -23,6 +23,9 @@ proxy instead of what we meant, as an interval over all proxy-optimal policies.
 * [`factored`] solves, exactly, models too large to tabulate whose state is a small base state
   plus independent binary components (tomato watering), after checking that form against the
   model's own successor lists.
+* [`stencil`] compresses a table whose choices repeat (every grid) into patterns and runs of
+  states ([`StencilTable`]), whose sweep reads little more than the value vector;
+  [`value_iteration_stencil`] uses it when the conversion applies.
 * [`synthetic`] generates the large stochastic gridworld of the speed benchmark.
 
 Parallel sweeps give bit-identical results for any thread count, and ties between optimal
@@ -56,6 +59,7 @@ mod gap;
 mod live;
 mod path;
 mod policy;
+pub mod stencil;
 pub mod synthetic;
 
 pub use crate::bellman::{TIE_TOLERANCE, greedy, tie_tolerance};
@@ -78,3 +82,4 @@ pub use crate::policy::{
     DeterministicPolicy, Policy, StochasticPolicy, Uniform, evaluate_discounted, evaluate_finite,
     start_value,
 };
+pub use crate::stencil::{StencilDeclined, StencilOptions, StencilTable, value_iteration_stencil};

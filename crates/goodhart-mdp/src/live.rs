@@ -166,7 +166,7 @@ impl LiveTable {
 }
 
 /// Passes over the table before [`live_states`] falls back on the reversed graph.
-const MAX_PASSES: usize = 8;
+pub(crate) const MAX_PASSES: usize = 8;
 
 /// Which states can reach a transition with a nonzero (or NaN) reward along non-terminal
 /// transitions, under some policy: the least fixed point of "earns itself, or has a
@@ -176,7 +176,7 @@ const MAX_PASSES: usize = 8;
 /// streams the table once; a breadth-first numbering makes most witnesses run upwards, so a
 /// few passes settle it) until a pass changes nothing; after [`MAX_PASSES`] passes, by a
 /// search over the reversed graph instead (its look-ups are cache misses on large tables).
-fn live_states(mdp: &Mdp, rewards: &Rewards, max_passes: usize) -> Vec<bool> {
+pub(crate) fn live_states(mdp: &Mdp, rewards: &Rewards, max_passes: usize) -> Vec<bool> {
     let (n, na) = (mdp.num_states(), mdp.num_actions);
     let state_range = |s: usize| {
         (
@@ -249,7 +249,7 @@ fn live_states(mdp: &Mdp, rewards: &Rewards, max_passes: usize) -> Vec<bool> {
 
 /// The change of one state's value by a sweep's rule.
 #[inline(always)]
-fn change(new: f64, old: f64, relative: bool) -> f64 {
+pub(crate) fn change(new: f64, old: f64, relative: bool) -> f64 {
     let d = (new - old).abs();
     if relative && d != 0.0 {
         d / new.abs()

@@ -6,7 +6,8 @@
 //! * `aisg`: the reference figures of `shared/specs/aisg.md`;
 //! * `errors`: bad input gives clear errors;
 //! * `export`: the PRISM and JSON exports;
-//! * `seed_scenarios`: the reference figures of `shared/specs/seed-scenarios.md`.
+//! * `seed_scenarios`: the reference figures of `shared/specs/seed-scenarios.md`;
+//! * `stencil`: the pattern-compressed table against the sparse one.
 
 mod aisg;
 mod errors;
@@ -15,4 +16,5 @@ mod hand;
 mod random;
 mod seed_scenarios;
 mod simulator;
+mod stencil;
 mod util;
