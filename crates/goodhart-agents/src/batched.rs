@@ -3,7 +3,7 @@
 //! can take either the engine ([`crate::VecEnv`]) or a compiled table
 //! ([`crate::TableVecEnv`]).
 
-use goodhart_core::{Error, Result};
+use goodhart_core::{Error, MAX_EVENTS, Result};
 
 /// N copies stepped at once (see [`crate::VecEnv`] for the buffers' layout, the autoreset
 /// rule and the seeds, which every implementation follows).
@@ -24,20 +24,75 @@ pub trait Batched {
     fn step(&mut self, actions: &[u32]) -> Result<()>;
     /// Episodes started by copy `i` since the last reset.
     fn episodes_started(&self, i: usize) -> u64;
+    /// The buffers the last step wrote.
+    fn buffers(&self) -> &Buffers;
     /// Every copy's observation, copy after copy.
-    fn observations(&self) -> &[u8];
+    fn observations(&self) -> &[u8] {
+        &self.buffers().obs
+    }
+    /// Copy `i`'s observation.
+    fn observation(&self, i: usize) -> &[u8] {
+        let n = self.observation_len();
+        &self.buffers().obs[i * n..(i + 1) * n]
+    }
     /// Proxy rewards of the last step.
-    fn rewards(&self) -> &[f64];
+    fn rewards(&self) -> &[f64] {
+        &self.buffers().rewards
+    }
     /// True rewards of the last step (for evaluators; never for the agent).
-    fn true_rewards(&self) -> &[f64];
+    fn true_rewards(&self) -> &[f64] {
+        &self.buffers().true_rewards
+    }
     /// Events of the last step, `MAX_EVENTS` per copy (empty unless recorded).
-    fn events(&self) -> &[f64];
+    fn events(&self) -> &[f64] {
+        &self.buffers().events
+    }
     /// Which copies' episodes ended in a terminal state on the last step.
-    fn terminated(&self) -> &[bool];
+    fn terminated(&self) -> &[bool] {
+        &self.buffers().terminated
+    }
     /// Which copies' episodes hit the step limit on the last step.
-    fn truncated(&self) -> &[bool];
+    fn truncated(&self) -> &[bool] {
+        &self.buffers().truncated
+    }
     /// Which copies were reset (their action ignored) by the last step.
-    fn autoreset(&self) -> &[bool];
+    fn autoreset(&self) -> &[bool] {
+        &self.buffers().autoreset
+    }
+}
+
+/// The structure-of-arrays buffers of a batched stepper. They are allocated once, by
+/// [`Buffers::new`], and never resized, so their memory never moves while the stepper lives
+/// (the Python bindings hand numpy views of them out).
+#[derive(Debug, Clone)]
+pub struct Buffers {
+    pub(crate) obs: Vec<u8>,
+    pub(crate) rewards: Vec<f64>,
+    pub(crate) true_rewards: Vec<f64>,
+    pub(crate) events: Vec<f64>,
+    pub(crate) terminated: Vec<bool>,
+    pub(crate) truncated: Vec<bool>,
+    pub(crate) autoreset: Vec<bool>,
+}
+
+impl Buffers {
+    /// Buffers for `n` copies with observations of `obs_len` bytes, and events when
+    /// `record_events`.
+    pub(crate) fn new(n: usize, obs_len: usize, record_events: bool) -> Self {
+        Buffers {
+            obs: vec![0; n * obs_len],
+            rewards: vec![0.0; n],
+            true_rewards: vec![0.0; n],
+            events: if record_events {
+                vec![0.0; n * MAX_EVENTS]
+            } else {
+                Vec::new()
+            },
+            terminated: vec![false; n],
+            truncated: vec![false; n],
+            autoreset: vec![false; n],
+        }
+    }
 }
 
 /// Checks a step's actions: one per copy, each below `num_actions`.

@@ -11,6 +11,7 @@ use goodhart_mdp::{
     evaluate_finite, start_value,
 };
 
+use crate::batched::Batched;
 use crate::hyper::{Agent, Hyper};
 use crate::policy::{Tabular, Unseen};
 use crate::train::{Drunk, TrainConfig, Training, train};

@@ -75,7 +75,7 @@ mod table_env;
 mod train;
 mod vec_env;
 
-pub use crate::batched::Batched;
+pub use crate::batched::{Batched, Buffers};
 pub use crate::hyper::{Agent, Decay, Exploration, Hyper, ParamDoc};
 pub use crate::memo::StateKey;
 pub use crate::policy::{Tabular, Unseen};

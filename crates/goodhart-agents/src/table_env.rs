@@ -23,7 +23,7 @@ use goodhart_grid::{GridEnv, GridScenario, GridState};
 use goodhart_mdp::{CompileOptions, TERMINAL, compile};
 use rayon::prelude::*;
 
-use crate::batched::Batched;
+use crate::batched::{Batched, Buffers};
 use crate::record::Terms;
 use crate::vec_env::VecEnvOptions;
 
@@ -79,13 +79,7 @@ pub struct TableVecEnv {
     seed: u64,
     started: bool,
     episodes: Vec<Episode>,
-    obs: Vec<u8>,
-    rewards: Vec<f64>,
-    true_rewards: Vec<f64>,
-    events: Vec<f64>,
-    terminated: Vec<bool>,
-    truncated: Vec<bool>,
-    autoreset: Vec<bool>,
+    out: Buffers,
 }
 
 /// One chunk's slices of every buffer.
@@ -203,29 +197,13 @@ impl TableVecEnv {
             seed: 0,
             started: false,
             episodes: vec![Episode::default(); n],
-            obs: vec![0; n * obs_len],
-            rewards: vec![0.0; n],
-            true_rewards: vec![0.0; n],
-            events: if options.record_events {
-                vec![0.0; n * MAX_EVENTS]
-            } else {
-                Vec::new()
-            },
-            terminated: vec![false; n],
-            truncated: vec![false; n],
-            autoreset: vec![false; n],
+            out: Buffers::new(n, obs_len, options.record_events),
         })
     }
 
     /// Number of states in the table.
     pub fn num_states(&self) -> usize {
         self.table.next.len() / self.table.num_actions
-    }
-
-    /// Copy `i`'s observation.
-    pub fn observation(&self, i: usize) -> &[u8] {
-        let n = self.table.obs_len;
-        &self.obs[i * n..(i + 1) * n]
     }
 
     fn event_width(&self) -> usize {
@@ -263,7 +241,7 @@ impl Batched for TableVecEnv {
         }
         let actions = vec![0; self.episodes.len()];
         self.step(&actions)?;
-        self.autoreset.fill(false);
+        self.out.autoreset.fill(false);
         Ok(())
     }
 
@@ -277,13 +255,16 @@ impl Batched for TableVecEnv {
             table,
             resetters,
             episodes,
-            obs,
-            rewards,
-            true_rewards,
-            events,
-            terminated,
-            truncated,
-            autoreset,
+            out:
+                Buffers {
+                    obs,
+                    rewards,
+                    true_rewards,
+                    events,
+                    terminated,
+                    truncated,
+                    autoreset,
+                },
             options,
             ..
         } = self;
@@ -361,32 +342,8 @@ impl Batched for TableVecEnv {
         self.episodes[i].started
     }
 
-    fn observations(&self) -> &[u8] {
-        &self.obs
-    }
-
-    fn rewards(&self) -> &[f64] {
-        &self.rewards
-    }
-
-    fn true_rewards(&self) -> &[f64] {
-        &self.true_rewards
-    }
-
-    fn events(&self) -> &[f64] {
-        &self.events
-    }
-
-    fn terminated(&self) -> &[bool] {
-        &self.terminated
-    }
-
-    fn truncated(&self) -> &[bool] {
-        &self.truncated
-    }
-
-    fn autoreset(&self) -> &[bool] {
-        &self.autoreset
+    fn buffers(&self) -> &Buffers {
+        &self.out
     }
 }
 

@@ -37,7 +37,7 @@
 use goodhart_core::{Env, Error, MAX_EVENTS, Result, seed};
 use rayon::prelude::*;
 
-use crate::batched::Batched;
+use crate::batched::{Batched, Buffers};
 use crate::memo::{ObsMemo, StateKey};
 use crate::record::Terms;
 
@@ -80,13 +80,7 @@ pub struct VecEnv<E: StateKey> {
     episodes: Vec<u64>,
     /// The copy's episode is over: the next step resets it.
     pending: Vec<bool>,
-    obs: Vec<u8>,
-    rewards: Vec<f64>,
-    true_rewards: Vec<f64>,
-    events: Vec<f64>,
-    terminated: Vec<bool>,
-    truncated: Vec<bool>,
-    autoreset: Vec<bool>,
+    out: Buffers,
     started: bool,
 }
 
@@ -122,17 +116,7 @@ impl<E: Env + StateKey + Clone + Send> VecEnv<E> {
             seed: 0,
             episodes: vec![0; n],
             pending: vec![false; n],
-            obs: vec![0; n * obs_len],
-            rewards: vec![0.0; n],
-            true_rewards: vec![0.0; n],
-            events: if options.record_events {
-                vec![0.0; n * MAX_EVENTS]
-            } else {
-                Vec::new()
-            },
-            terminated: vec![false; n],
-            truncated: vec![false; n],
-            autoreset: vec![false; n],
+            out: Buffers::new(n, obs_len, options.record_events),
             started: false,
         }
     }
@@ -163,16 +147,16 @@ impl<E: Env + StateKey + Clone + Send> VecEnv<E> {
         let obs_len = self.obs_len;
         for (i, env) in self.envs.iter_mut().enumerate() {
             env.reset(seed::derive(seed_value, &[i as u64, 0]));
-            env.observe(&mut self.obs[i * obs_len..(i + 1) * obs_len]);
+            env.observe(&mut self.out.obs[i * obs_len..(i + 1) * obs_len]);
         }
         self.episodes.fill(1);
         self.pending.fill(false);
-        self.rewards.fill(0.0);
-        self.true_rewards.fill(0.0);
-        self.events.fill(0.0);
-        self.terminated.fill(false);
-        self.truncated.fill(false);
-        self.autoreset.fill(false);
+        self.out.rewards.fill(0.0);
+        self.out.true_rewards.fill(0.0);
+        self.out.events.fill(0.0);
+        self.out.terminated.fill(false);
+        self.out.truncated.fill(false);
+        self.out.autoreset.fill(false);
         self.started = true;
     }
 
@@ -237,18 +221,18 @@ impl<E: Env + StateKey + Clone + Send> VecEnv<E> {
                 actions.par_chunks(c),
                 self.episodes.par_chunks_mut(c),
                 self.pending.par_chunks_mut(c),
-                self.obs.par_chunks_mut(c * obs_len),
-                self.rewards.par_chunks_mut(c),
-                self.true_rewards.par_chunks_mut(c),
-                self.terminated.par_chunks_mut(c),
-                self.truncated.par_chunks_mut(c),
-                self.autoreset.par_chunks_mut(c),
+                self.out.obs.par_chunks_mut(c * obs_len),
+                self.out.rewards.par_chunks_mut(c),
+                self.out.true_rewards.par_chunks_mut(c),
+                self.out.terminated.par_chunks_mut(c),
+                self.out.truncated.par_chunks_mut(c),
+                self.out.autoreset.par_chunks_mut(c),
             )
                 .into_par_iter();
             // Every chunk runs; the error of the first failing chunk is reported.
             let first_error = if ev_w > 0 {
                 chunked
-                    .zip(self.events.par_chunks_mut(c * ev_w))
+                    .zip(self.out.events.par_chunks_mut(c * ev_w))
                     .enumerate()
                     .filter_map(|(k, (t, ev))| make(k, t, ev).err().map(|e| (k, e)))
                     .min_by_key(|(k, _)| *k)
@@ -262,7 +246,7 @@ impl<E: Env + StateKey + Clone + Send> VecEnv<E> {
                 return Err(e);
             }
         } else {
-            let mut events = self.events.chunks_mut((c * ev_w).max(1));
+            let mut events = self.out.events.chunks_mut((c * ev_w).max(1));
             let chunked = self
                 .memos
                 .iter_mut()
@@ -270,12 +254,12 @@ impl<E: Env + StateKey + Clone + Send> VecEnv<E> {
                 .zip(actions.chunks(c))
                 .zip(self.episodes.chunks_mut(c))
                 .zip(self.pending.chunks_mut(c))
-                .zip(self.obs.chunks_mut(c * obs_len))
-                .zip(self.rewards.chunks_mut(c))
-                .zip(self.true_rewards.chunks_mut(c))
-                .zip(self.terminated.chunks_mut(c))
-                .zip(self.truncated.chunks_mut(c))
-                .zip(self.autoreset.chunks_mut(c));
+                .zip(self.out.obs.chunks_mut(c * obs_len))
+                .zip(self.out.rewards.chunks_mut(c))
+                .zip(self.out.true_rewards.chunks_mut(c))
+                .zip(self.out.terminated.chunks_mut(c))
+                .zip(self.out.truncated.chunks_mut(c))
+                .zip(self.out.autoreset.chunks_mut(c));
             for (k, ((((((((((m, a), b), c), d), e), f), g), h), i), j)) in chunked.enumerate() {
                 let ev: &mut [f64] = if ev_w > 0 {
                     events.next().unwrap_or(&mut [])
@@ -286,46 +270,6 @@ impl<E: Env + StateKey + Clone + Send> VecEnv<E> {
             }
         }
         Ok(())
-    }
-
-    /// Every copy's observation, copy after copy (`len() × observation_len()` bytes).
-    pub fn observations(&self) -> &[u8] {
-        &self.obs
-    }
-
-    /// Copy `i`'s observation.
-    pub fn observation(&self, i: usize) -> &[u8] {
-        &self.obs[i * self.obs_len..(i + 1) * self.obs_len]
-    }
-
-    /// Proxy rewards of the last step.
-    pub fn rewards(&self) -> &[f64] {
-        &self.rewards
-    }
-
-    /// True rewards of the last step (for evaluators; never for the agent).
-    pub fn true_rewards(&self) -> &[f64] {
-        &self.true_rewards
-    }
-
-    /// Events of the last step, [`MAX_EVENTS`] per copy (empty unless recorded).
-    pub fn events(&self) -> &[f64] {
-        &self.events
-    }
-
-    /// Which copies' episodes ended in a terminal state on the last step.
-    pub fn terminated(&self) -> &[bool] {
-        &self.terminated
-    }
-
-    /// Which copies' episodes hit the step limit on the last step.
-    pub fn truncated(&self) -> &[bool] {
-        &self.truncated
-    }
-
-    /// Which copies were reset (their action ignored) by the last step.
-    pub fn autoreset(&self) -> &[bool] {
-        &self.autoreset
     }
 
     /// Episodes started by copy `i` since the last [`VecEnv::reset`].
@@ -359,26 +303,8 @@ impl<E: Env + StateKey + Clone + Send> Batched for VecEnv<E> {
     fn episodes_started(&self, i: usize) -> u64 {
         self.episodes[i]
     }
-    fn observations(&self) -> &[u8] {
-        &self.obs
-    }
-    fn rewards(&self) -> &[f64] {
-        &self.rewards
-    }
-    fn true_rewards(&self) -> &[f64] {
-        &self.true_rewards
-    }
-    fn events(&self) -> &[f64] {
-        &self.events
-    }
-    fn terminated(&self) -> &[bool] {
-        &self.terminated
-    }
-    fn truncated(&self) -> &[bool] {
-        &self.truncated
-    }
-    fn autoreset(&self) -> &[bool] {
-        &self.autoreset
+    fn buffers(&self) -> &Buffers {
+        &self.out
     }
 }
 

@@ -33,7 +33,7 @@
 
 use std::sync::Arc;
 
-use goodhart_agents::{VecEnv, VecEnvOptions};
+use goodhart_agents::{Batched, VecEnv, VecEnvOptions};
 use goodhart_core::MAX_EVENTS;
 use goodhart_grid::{GridEnv, GridScenario, render};
 use numpy::ndarray::{

@@ -1,7 +1,7 @@
 //! Same seed, same curve: for any number of env copies (batch size) and any number of rayon
 //! threads, training gives bit-identical records and tables.
 
-use goodhart_agents::{Agent, EpisodeRecord, Exploration, Hyper, Training, grid};
+use goodhart_agents::{Agent, Batched, EpisodeRecord, Exploration, Hyper, Training, grid};
 use goodhart_grid::GridScenario;
 use std::sync::Arc;
 

@@ -1,6 +1,6 @@
 //! Batched stepping: Gymnasium's NEXT_STEP autoreset, per-copy seeds, serial = parallel.
 
-use goodhart_agents::{VecEnv, VecEnvOptions};
+use goodhart_agents::{Batched, VecEnv, VecEnvOptions};
 use goodhart_core::{Env, MAX_EVENTS, Sampler, seed};
 use goodhart_grid::GridEnv;
 
