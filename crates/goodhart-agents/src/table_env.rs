@@ -23,7 +23,7 @@ use goodhart_grid::{GridEnv, GridScenario, GridState};
 use goodhart_mdp::{CompileOptions, TERMINAL, compile};
 use rayon::prelude::*;
 
-use crate::batched::{Batched, Buffers};
+use crate::batched::{Batched, Buffers, OutChunk};
 use crate::record::Terms;
 use crate::vec_env::VecEnvOptions;
 
@@ -82,19 +82,13 @@ pub struct TableVecEnv {
     out: Buffers,
 }
 
-/// One chunk's slices of every buffer.
+/// One chunk's copies and its slices of the buffers.
 struct Chunk<'a> {
     first: usize,
     resetter: &'a mut GridEnv,
     episodes: &'a mut [Episode],
     actions: &'a [u32],
-    obs: &'a mut [u8],
-    rewards: &'a mut [f64],
-    true_rewards: &'a mut [f64],
-    events: &'a mut [f64],
-    terminated: &'a mut [bool],
-    truncated: &'a mut [bool],
-    autoreset: &'a mut [bool],
+    out: OutChunk<'a>,
 }
 
 impl Table {
@@ -205,14 +199,6 @@ impl TableVecEnv {
     pub fn num_states(&self) -> usize {
         self.table.next.len() / self.table.num_actions
     }
-
-    fn event_width(&self) -> usize {
-        if self.options.record_events {
-            MAX_EVENTS
-        } else {
-            0
-        }
-    }
 }
 
 impl Batched for TableVecEnv {
@@ -250,90 +236,40 @@ impl Batched for TableVecEnv {
             return Err(Error::State("TableVecEnv::step called before reset".into()));
         }
         crate::batched::check_actions(actions, self.episodes.len(), self.table.num_actions)?;
-        let (c, ev_w, seed_value) = (self.options.chunk, self.event_width(), self.seed);
-        let TableVecEnv {
-            table,
-            resetters,
-            episodes,
-            out:
-                Buffers {
-                    obs,
-                    rewards,
-                    true_rewards,
-                    events,
-                    terminated,
-                    truncated,
-                    autoreset,
-                },
-            options,
-            ..
-        } = self;
-        let (table, obs_len) = (&**table, table.obs_len);
-        let run = |k: usize, t: ChunkTuple<'_>, events: &mut [f64]| {
-            let (resetter, episodes, actions, obs, rewards, true_rewards, te, tr, ar) = t;
+        let (c, seed_value) = (self.options.chunk, self.seed);
+        let table = &*self.table;
+        let run = |k: usize, (resetter, episodes, actions, out): ChunkTuple<'_>| {
             let ch = Chunk {
                 first: k * c,
                 resetter,
                 episodes,
                 actions,
-                obs,
-                rewards,
-                true_rewards,
-                events,
-                terminated: te,
-                truncated: tr,
-                autoreset: ar,
+                out,
             };
-            step_chunk(ch, table, ev_w, seed_value).map_err(|e| (k, e))
+            step_chunk(ch, table, seed_value).map_err(|e| (k, e))
         };
-        let chunks = resetters.len();
-        let outcome = if options.parallel && chunks > 1 && rayon::current_num_threads() > 1 {
-            let zipped = (
-                resetters.par_iter_mut(),
-                episodes.par_chunks_mut(c),
+        let chunks = self.resetters.len();
+        let outcome = if self.options.parallel && chunks > 1 && rayon::current_num_threads() > 1 {
+            (
+                self.resetters.par_iter_mut(),
+                self.episodes.par_chunks_mut(c),
                 actions.par_chunks(c),
-                obs.par_chunks_mut(c * obs_len),
-                rewards.par_chunks_mut(c),
-                true_rewards.par_chunks_mut(c),
-                terminated.par_chunks_mut(c),
-                truncated.par_chunks_mut(c),
-                autoreset.par_chunks_mut(c),
+                self.out.par_chunks_mut(c),
             )
                 .into_par_iter()
-                .enumerate();
-            // Every chunk runs; the error of the first failing chunk is reported.
-            let failed = if ev_w > 0 {
-                zipped
-                    .zip(events.par_chunks_mut(c * ev_w))
-                    .filter_map(|((k, t), ev)| run(k, t, ev).err())
-                    .min_by_key(|(k, _)| *k)
-            } else {
-                zipped
-                    .filter_map(|(k, t)| run(k, t, &mut []).err())
-                    .min_by_key(|(k, _)| *k)
-            };
-            failed.map_or(Ok(()), Err)
-        } else {
-            let mut events = events.chunks_mut((c * ev_w).max(1));
-            resetters
-                .iter_mut()
-                .zip(episodes.chunks_mut(c))
-                .zip(actions.chunks(c))
-                .zip(obs.chunks_mut(c * obs_len))
-                .zip(rewards.chunks_mut(c))
-                .zip(true_rewards.chunks_mut(c))
-                .zip(terminated.chunks_mut(c))
-                .zip(truncated.chunks_mut(c))
-                .zip(autoreset.chunks_mut(c))
                 .enumerate()
-                .try_for_each(|(k, ((((((((r, e), a), o), p), q), te), tr), ar))| {
-                    let ev: &mut [f64] = if ev_w > 0 {
-                        events.next().unwrap_or(&mut [])
-                    } else {
-                        &mut []
-                    };
-                    run(k, (r, e, a, o, p, q, te, tr, ar), ev)
-                })
+                // Every chunk runs; the error of the first failing chunk is reported.
+                .filter_map(|(k, t)| run(k, t).err())
+                .min_by_key(|(k, _)| *k)
+                .map_or(Ok(()), Err)
+        } else {
+            self.resetters
+                .iter_mut()
+                .zip(self.episodes.chunks_mut(c))
+                .zip(actions.chunks(c))
+                .zip(self.out.chunks_mut(c))
+                .enumerate()
+                .try_for_each(|(k, (((r, e), a), o))| run(k, (r, e, a, o)))
         };
         outcome.map_err(|(_, e)| e)
     }
@@ -347,25 +283,13 @@ impl Batched for TableVecEnv {
     }
 }
 
-type ChunkTuple<'a> = (
-    &'a mut GridEnv,
-    &'a mut [Episode],
-    &'a [u32],
-    &'a mut [u8],
-    &'a mut [f64],
-    &'a mut [f64],
-    &'a mut [bool],
-    &'a mut [bool],
-    &'a mut [bool],
-);
+type ChunkTuple<'a> = (&'a mut GridEnv, &'a mut [Episode], &'a [u32], OutChunk<'a>);
 
 /// Steps (or resets) the copies of one chunk.
 #[inline]
-fn step_chunk(ch: Chunk<'_>, table: &Table, ev_w: usize, seed_value: u64) -> Result<()> {
-    let (na, obs_len) = (table.num_actions, table.obs_len);
+fn step_chunk(mut ch: Chunk<'_>, table: &Table, seed_value: u64) -> Result<()> {
+    let na = table.num_actions;
     for (j, ep) in ch.episodes.iter_mut().enumerate() {
-        let obs = &mut ch.obs[j * obs_len..(j + 1) * obs_len];
-        let events = &mut ch.events[j * ev_w..(j + 1) * ev_w];
         if ep.pending {
             let i = (ch.first + j) as u64;
             ch.resetter
@@ -383,13 +307,8 @@ fn step_chunk(ch: Chunk<'_>, table: &Table, ev_w: usize, seed_value: u64) -> Res
                 started: ep.started + 1,
                 pending: false,
             };
-            obs.copy_from_slice(table.observation(state));
-            ch.rewards[j] = 0.0;
-            ch.true_rewards[j] = 0.0;
-            events.fill(0.0);
-            ch.terminated[j] = false;
-            ch.truncated[j] = false;
-            ch.autoreset[j] = true;
+            ch.out.obs(j).copy_from_slice(table.observation(state));
+            ch.out.reset(j);
             continue;
         }
         let row = ep.state as usize * na + ch.actions[j] as usize;
@@ -407,13 +326,15 @@ fn step_chunk(ch: Chunk<'_>, table: &Table, ev_w: usize, seed_value: u64) -> Res
         ep.t += 1;
         let truncated = !terminated && ep.t >= table.max_steps;
         ep.pending = terminated || truncated;
-        obs.copy_from_slice(table.observation(ep.state));
-        ch.rewards[j] = table.proxy[label];
-        ch.true_rewards[j] = table.truth[label];
-        events.copy_from_slice(&table.events[label][..ev_w]);
-        ch.terminated[j] = terminated;
-        ch.truncated[j] = truncated;
-        ch.autoreset[j] = false;
+        ch.out.obs(j).copy_from_slice(table.observation(ep.state));
+        ch.out.step(
+            j,
+            table.proxy[label],
+            table.truth[label],
+            &table.events[label],
+            terminated,
+            truncated,
+        );
     }
     Ok(())
 }

@@ -34,10 +34,10 @@
 //! copy's computation is independent of the others, so the buffers are bit-identical to serial
 //! stepping.
 
-use goodhart_core::{Env, Error, MAX_EVENTS, Result, seed};
+use goodhart_core::{Env, Error, Result, seed};
 use rayon::prelude::*;
 
-use crate::batched::{Batched, Buffers};
+use crate::batched::{Batched, Buffers, OutChunk};
 use crate::memo::{ObsMemo, StateKey};
 use crate::record::Terms;
 
@@ -84,7 +84,7 @@ pub struct VecEnv<E: StateKey> {
     started: bool,
 }
 
-/// One chunk's slices of every buffer.
+/// One chunk's copies and its slices of the buffers.
 struct Chunk<'a, E: StateKey> {
     first: usize,
     memo: &'a mut ObsMemo<E::Key>,
@@ -92,13 +92,7 @@ struct Chunk<'a, E: StateKey> {
     actions: &'a [u32],
     episodes: &'a mut [u64],
     pending: &'a mut [bool],
-    obs: &'a mut [u8],
-    rewards: &'a mut [f64],
-    true_rewards: &'a mut [f64],
-    events: &'a mut [f64],
-    terminated: &'a mut [bool],
-    truncated: &'a mut [bool],
-    autoreset: &'a mut [bool],
+    out: OutChunk<'a>,
 }
 
 impl<E: Env + StateKey + Clone + Send> VecEnv<E> {
@@ -151,12 +145,7 @@ impl<E: Env + StateKey + Clone + Send> VecEnv<E> {
         }
         self.episodes.fill(1);
         self.pending.fill(false);
-        self.out.rewards.fill(0.0);
-        self.out.true_rewards.fill(0.0);
-        self.out.events.fill(0.0);
-        self.out.terminated.fill(false);
-        self.out.truncated.fill(false);
-        self.out.autoreset.fill(false);
+        self.out.clear();
         self.started = true;
     }
 
@@ -169,107 +158,48 @@ impl<E: Env + StateKey + Clone + Send> VecEnv<E> {
         }
         crate::batched::check_actions(actions, self.envs.len(), self.num_actions)?;
         let c = self.options.chunk;
-        let n = self.envs.len();
-        let ev_w = if self.options.record_events {
-            MAX_EVENTS
-        } else {
-            0
-        };
-        let (obs_len, seed_value, truth) = (self.obs_len, self.seed, self.truth);
-        let chunks = n.div_ceil(c);
+        let (seed_value, truth) = (self.seed, self.truth);
+        let chunks = self.envs.len().div_ceil(c);
         let parallel = self.options.parallel && chunks > 1 && rayon::current_num_threads() > 1;
-        let make = |k: usize, t: ChunkTuple<'_, E>, events: &mut [f64]| -> Result<()> {
-            let (
+        let run = |k: usize, (memo, envs, actions, episodes, pending, out): ChunkTuple<'_, E>| {
+            let ch = Chunk {
+                first: k * c,
                 memo,
                 envs,
                 actions,
                 episodes,
                 pending,
-                obs,
-                rewards,
-                true_rewards,
-                terminated,
-                truncated,
-                autoreset,
-            ) = t;
-            step_chunk(
-                Chunk {
-                    first: k * c,
-                    memo,
-                    envs,
-                    actions,
-                    episodes,
-                    pending,
-                    obs,
-                    rewards,
-                    true_rewards,
-                    events,
-                    terminated,
-                    truncated,
-                    autoreset,
-                },
-                obs_len,
-                ev_w,
-                seed_value,
-                &truth,
-            )
+                out,
+            };
+            step_chunk(ch, seed_value, &truth).map_err(|e| (k, e))
         };
-        if parallel {
-            let chunked = (
+        let outcome = if parallel {
+            (
                 self.memos.par_iter_mut(),
                 self.envs.par_chunks_mut(c),
                 actions.par_chunks(c),
                 self.episodes.par_chunks_mut(c),
                 self.pending.par_chunks_mut(c),
-                self.out.obs.par_chunks_mut(c * obs_len),
-                self.out.rewards.par_chunks_mut(c),
-                self.out.true_rewards.par_chunks_mut(c),
-                self.out.terminated.par_chunks_mut(c),
-                self.out.truncated.par_chunks_mut(c),
-                self.out.autoreset.par_chunks_mut(c),
+                self.out.par_chunks_mut(c),
             )
-                .into_par_iter();
-            // Every chunk runs; the error of the first failing chunk is reported.
-            let first_error = if ev_w > 0 {
-                chunked
-                    .zip(self.out.events.par_chunks_mut(c * ev_w))
-                    .enumerate()
-                    .filter_map(|(k, (t, ev))| make(k, t, ev).err().map(|e| (k, e)))
-                    .min_by_key(|(k, _)| *k)
-            } else {
-                chunked
-                    .enumerate()
-                    .filter_map(|(k, t)| make(k, t, &mut []).err().map(|e| (k, e)))
-                    .min_by_key(|(k, _)| *k)
-            };
-            if let Some((_, e)) = first_error {
-                return Err(e);
-            }
+                .into_par_iter()
+                .enumerate()
+                // Every chunk runs; the error of the first failing chunk is reported.
+                .filter_map(|(k, t)| run(k, t).err())
+                .min_by_key(|(k, _)| *k)
+                .map_or(Ok(()), Err)
         } else {
-            let mut events = self.out.events.chunks_mut((c * ev_w).max(1));
-            let chunked = self
-                .memos
+            self.memos
                 .iter_mut()
                 .zip(self.envs.chunks_mut(c))
                 .zip(actions.chunks(c))
                 .zip(self.episodes.chunks_mut(c))
                 .zip(self.pending.chunks_mut(c))
-                .zip(self.out.obs.chunks_mut(c * obs_len))
-                .zip(self.out.rewards.chunks_mut(c))
-                .zip(self.out.true_rewards.chunks_mut(c))
-                .zip(self.out.terminated.chunks_mut(c))
-                .zip(self.out.truncated.chunks_mut(c))
-                .zip(self.out.autoreset.chunks_mut(c));
-            for (k, ((((((((((m, a), b), c), d), e), f), g), h), i), j)) in chunked.enumerate() {
-                let ev: &mut [f64] = if ev_w > 0 {
-                    events.next().unwrap_or(&mut [])
-                } else {
-                    &mut []
-                };
-                make(k, (m, a, b, c, d, e, f, g, h, i, j), ev)?;
-            }
-        }
-        Ok(())
+                .zip(self.out.chunks_mut(c))
+                .enumerate()
+                .try_for_each(|(k, (((((m, e), a), ep), p), o))| run(k, (m, e, a, ep, p, o)))
+        };
+        outcome.map_err(|(_, e)| e)
     }
 
     /// Episodes started by copy `i` since the last [`VecEnv::reset`].
@@ -314,51 +244,36 @@ type ChunkTuple<'a, E> = (
     &'a [u32],
     &'a mut [u64],
     &'a mut [bool],
-    &'a mut [u8],
-    &'a mut [f64],
-    &'a mut [f64],
-    &'a mut [bool],
-    &'a mut [bool],
-    &'a mut [bool],
+    OutChunk<'a>,
 );
 
 /// Steps (or resets) the copies of one chunk.
 #[inline]
 fn step_chunk<E: Env + StateKey>(
-    ch: Chunk<'_, E>,
-    obs_len: usize,
-    ev_w: usize,
+    mut ch: Chunk<'_, E>,
     seed_value: u64,
     truth: &Terms,
 ) -> Result<()> {
     for (j, env) in ch.envs.iter_mut().enumerate() {
-        let obs = &mut ch.obs[j * obs_len..(j + 1) * obs_len];
         if ch.pending[j] {
             let i = (ch.first + j) as u64;
             env.reset(seed::derive(seed_value, &[i, ch.episodes[j]]));
             ch.episodes[j] += 1;
             ch.pending[j] = false;
-            ch.memo.observe(env, obs);
-            ch.rewards[j] = 0.0;
-            ch.true_rewards[j] = 0.0;
-            if ev_w > 0 {
-                ch.events[j * ev_w..(j + 1) * ev_w].fill(0.0);
-            }
-            ch.terminated[j] = false;
-            ch.truncated[j] = false;
-            ch.autoreset[j] = true;
+            ch.memo.observe(env, ch.out.obs(j));
+            ch.out.reset(j);
             continue;
         }
         let step = env.step(ch.actions[j] as usize)?;
-        ch.memo.observe(env, obs);
-        ch.rewards[j] = step.proxy_reward;
-        ch.true_rewards[j] = truth.evaluate(&step.events);
-        if ev_w > 0 {
-            ch.events[j * ev_w..(j + 1) * ev_w].copy_from_slice(&step.events.0);
-        }
-        ch.terminated[j] = step.terminated;
-        ch.truncated[j] = step.truncated;
-        ch.autoreset[j] = false;
+        ch.memo.observe(env, ch.out.obs(j));
+        ch.out.step(
+            j,
+            step.proxy_reward,
+            truth.evaluate(&step.events),
+            &step.events.0,
+            step.terminated,
+            step.truncated,
+        );
         ch.pending[j] = step.done();
     }
     Ok(())
