@@ -48,8 +48,7 @@ pub(crate) fn expect_range(next: &[u32], prob: &[f64], v: &[f64]) -> f64 {
 }
 
 /// `max_a [r(s, a) + γ Σ p · v[next]]` over the actions of `state` (`rewards` per row), as
-/// `f64::max` over the actions would give it (see [`crate::LiveTable`]'s sweep, which runs
-/// the same loop).
+/// `f64::max` over the actions would give it.
 #[inline(always)]
 pub(crate) fn best_value(
     mdp: &Mdp,
@@ -58,12 +57,35 @@ pub(crate) fn best_value(
     state: usize,
     v: &[f64],
 ) -> f64 {
-    let na = mdp.num_actions;
-    let base = state * na;
-    let offsets = &mdp.offsets[base..=base + na];
-    let rewards = &rewards[base..base + na];
-    let (lo, hi) = (offsets[0] as usize, offsets[na] as usize);
-    let (mut next, mut prob) = (&mdp.next[lo..hi], &mdp.prob[lo..hi]);
+    let table = (&mdp.offsets[..], &mdp.next[..], &mdp.prob[..]);
+    best_of_rows(
+        table,
+        rewards,
+        mdp.num_actions,
+        state,
+        discount,
+        |next, prob| expect_range(next, prob, v),
+    )
+}
+
+/// The maximum over the `num_actions` rows of `state` in a CSR table `(offsets, next, prob)`
+/// of `reward + discount * expect(row's next, row's prob)`, as `f64::max` would give it: no q
+/// is `-0.0` (`discount * sum` never is) and a NaN q is skipped. The sweeps of the whole table
+/// ([`best_value`]) and of [`crate::LiveTable`] share it, each with its own expectation.
+#[inline(always)]
+pub(crate) fn best_of_rows(
+    (offsets, next, prob): (&[u32], &[u32], &[f64]),
+    rewards: &[f64],
+    num_actions: usize,
+    state: usize,
+    discount: f64,
+    expect: impl Fn(&[u32], &[f64]) -> f64,
+) -> f64 {
+    let base = state * num_actions;
+    let offsets = &offsets[base..=base + num_actions];
+    let rewards = &rewards[base..base + num_actions];
+    let (lo, hi) = (offsets[0] as usize, offsets[num_actions] as usize);
+    let (mut next, mut prob) = (&next[lo..hi], &prob[lo..hi]);
     let mut start = lo;
     let mut best = f64::NEG_INFINITY;
     for (&end, &r) in offsets[1..].iter().zip(rewards) {
@@ -72,8 +94,7 @@ pub(crate) fn best_value(
         let (row_next, rest_next) = next.split_at(len);
         let (row_prob, rest_prob) = prob.split_at(len);
         (next, prob) = (rest_next, rest_prob);
-        // No q is -0.0 (discount * sum never is) and a NaN q is skipped: f64::max.
-        let q = r + discount * expect_range(row_next, row_prob, v);
+        let q = r + discount * expect(row_next, row_prob);
         best = if q > best { q } else { best };
     }
     best

@@ -12,7 +12,7 @@
 //! changes no such sum, so a sweep over the live table gives, state for state, bit-identical
 //! values to a sweep over the whole table ([`crate::bellman_sweep`]).
 
-use crate::bellman::for_each_index_max;
+use crate::bellman::{best_of_rows, for_each_index_max};
 use crate::compile::{Mdp, Rewards, TERMINAL};
 
 /// The live states of a table for one reward (see the module documentation), as a compact
@@ -103,28 +103,21 @@ impl LiveTable {
     /// as `acc` starts at `+0.0` and `γ > 0`), where the two could differ.
     #[inline(always)]
     fn best(&self, discount: f64, i: usize, v: &[f64]) -> f64 {
-        let na = self.num_actions;
-        let base = i * na;
-        let offsets = &self.offsets[base..=base + na];
-        let rewards = &self.reward[base..base + na];
-        let (lo, hi) = (offsets[0] as usize, offsets[na] as usize);
-        let (mut next, mut prob) = (&self.next[lo..hi], &self.prob[lo..hi]);
-        let mut start = lo;
-        let mut best = f64::NEG_INFINITY;
-        for (&end, &r) in offsets[1..].iter().zip(rewards) {
-            let len = end as usize - start;
-            start = end as usize;
-            let (row_next, rest_next) = next.split_at(len);
-            let (row_prob, rest_prob) = prob.split_at(len);
-            (next, prob) = (rest_next, rest_prob);
-            let mut acc = 0.0;
-            for (&t, &p) in row_next.iter().zip(row_prob) {
-                acc += p * v[t as usize];
-            }
-            let q = r + discount * acc;
-            best = if q > best { q } else { best };
-        }
-        best
+        let table = (&self.offsets[..], &self.next[..], &self.prob[..]);
+        best_of_rows(
+            table,
+            &self.reward,
+            self.num_actions,
+            i,
+            discount,
+            |next, prob| {
+                let mut acc = 0.0;
+                for (&t, &p) in next.iter().zip(prob) {
+                    acc += p * v[t as usize];
+                }
+                acc
+            },
+        )
     }
 
     /// One Jacobi sweep over the live states (`prev` and `out` indexed by live number), as
