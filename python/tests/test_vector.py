@@ -14,32 +14,29 @@ import goodhart
 from goodhart import GoodhartEnv, GoodhartVectorEnv
 
 
-@pytest.mark.parametrize("scenario", ["boat_race", "safe_interruptibility", "friend_foe"])
-@pytest.mark.parametrize("copy", [True, False])
-def test_matches_single_envs_with_next_step_autoreset(scenario, copy):
-    n, seed = 5, 99
-    venv = GoodhartVectorEnv(scenario, num_envs=n, copy=copy)
-    singles = [GoodhartEnv(scenario) for _ in range(n)]
-    episode = [0] * n
-    pending = [False] * n
-    obs, info = venv.reset(seed=seed)
-    assert info == {}
-    for i, env in enumerate(singles):
-        o, _ = env.reset(seed=goodhart.derive_seed(seed, [i, 0]))
-        episode[i] = 1
-        np.testing.assert_array_equal(obs[i], o)
-    rng = np.random.default_rng(3)
-    resets = 0
-    for _ in range(400):
-        actions = rng.integers(0, venv.single_action_space.n, n)
-        obs, rew, term, trunc, info = venv.step(actions)
-        obs, rew, term, trunc = obs.copy(), rew.copy(), term.copy(), trunc.copy()
-        for i, env in enumerate(singles):
-            if pending[i]:
-                o, _ = env.reset(seed=goodhart.derive_seed(seed, [i, episode[i]]))
-                episode[i] += 1
-                pending[i] = False
-                resets += 1
+class _Singles:
+    """One single env per copy, stepped beside a vector env: each copy's step must equal its
+    single env's, with NEXT_STEP autoreset and the derived seeds."""
+
+    def __init__(self, envs, seed):
+        self.envs, self.seed = envs, seed
+        self.episode = [0] * len(envs)
+        self.pending = [False] * len(envs)
+        self.resets = 0
+
+    def check_reset(self, obs):
+        for i, env in enumerate(self.envs):
+            o, _ = env.reset(seed=goodhart.derive_seed(self.seed, [i, 0]))
+            self.episode[i] = 1
+            np.testing.assert_array_equal(obs[i], o)
+
+    def check_step(self, actions, obs, rew, term, trunc, info):
+        for i, env in enumerate(self.envs):
+            if self.pending[i]:
+                o, _ = env.reset(seed=goodhart.derive_seed(self.seed, [i, self.episode[i]]))
+                self.episode[i] += 1
+                self.pending[i] = False
+                self.resets += 1
                 np.testing.assert_array_equal(obs[i], o)
                 assert rew[i] == 0 and not term[i] and not trunc[i]
                 assert not info["_events"][i] and not info["_true_reward"][i]
@@ -49,8 +46,25 @@ def test_matches_single_envs_with_next_step_autoreset(scenario, copy):
             assert (rew[i], term[i], trunc[i]) == (r, te, tr)
             assert info["_true_reward"][i] and info["true_reward"][i] == inf["true_reward"]
             assert list(info["events"][i]) == list(inf["events"].values())
-            pending[i] = te or tr
-    assert resets > 0
+            self.pending[i] = te or tr
+
+
+@pytest.mark.parametrize("scenario", ["boat_race", "safe_interruptibility", "friend_foe"])
+@pytest.mark.parametrize("copy", [True, False])
+def test_matches_single_envs_with_next_step_autoreset(scenario, copy):
+    n, seed = 5, 99
+    venv = GoodhartVectorEnv(scenario, num_envs=n, copy=copy)
+    singles = _Singles([GoodhartEnv(scenario) for _ in range(n)], seed)
+    obs, info = venv.reset(seed=seed)
+    assert info == {}
+    singles.check_reset(obs)
+    rng = np.random.default_rng(3)
+    for _ in range(400):
+        actions = rng.integers(0, venv.single_action_space.n, n)
+        obs, rew, term, trunc, info = venv.step(actions)
+        obs, rew, term, trunc = obs.copy(), rew.copy(), term.copy(), trunc.copy()
+        singles.check_step(actions, obs, rew, term, trunc, info)
+    assert singles.resets > 0
 
 
 def test_metadata_spaces_and_make_vec(no_warnings):
@@ -139,14 +153,11 @@ def test_copy_false_equals_copy_true_and_gym_make_singles(scenario):
     n, seed = 6, 7
     a = GoodhartVectorEnv(scenario, num_envs=n)
     b = GoodhartVectorEnv(scenario, num_envs=n, copy=False)
-    singles = [gym.make(goodhart.env_id(scenario)) for _ in range(n)]
+    singles = _Singles([gym.make(goodhart.env_id(scenario)) for _ in range(n)], seed)
     oa, _ = a.reset(seed=seed)
     ob, _ = b.reset(seed=seed)
     np.testing.assert_array_equal(oa, ob)
-    for i, env in enumerate(singles):
-        o, _ = env.reset(seed=goodhart.derive_seed(seed, [i, 0]))
-        np.testing.assert_array_equal(ob[i], o)
-    episode, pending, resets = [1] * n, [False] * n, 0
+    singles.check_reset(ob)
     rng = np.random.default_rng(11)
     for _ in range(300):
         act = rng.integers(0, a.single_action_space.n, n)
@@ -158,24 +169,8 @@ def test_copy_false_equals_copy_true_and_gym_make_singles(scenario):
         assert ra[4].keys() == rb[4].keys()
         for k in ra[4]:
             np.testing.assert_array_equal(ra[4][k], rb[4][k])
-        obs, rew, term, trunc, info = _step_copies(rb)
-        for i, env in enumerate(singles):
-            if pending[i]:
-                o, _ = env.reset(seed=goodhart.derive_seed(seed, [i, episode[i]]))
-                episode[i] += 1
-                pending[i] = False
-                resets += 1
-                np.testing.assert_array_equal(obs[i], o)
-                assert rew[i] == 0 and not term[i] and not trunc[i]
-                assert not info["_events"][i] and not info["_true_reward"][i]
-                continue
-            o, r, te, tr, inf = env.step(int(act[i]))
-            np.testing.assert_array_equal(obs[i], o)
-            assert (rew[i], term[i], trunc[i]) == (r, te, tr)
-            assert info["_true_reward"][i] and info["true_reward"][i] == inf["true_reward"]
-            assert list(info["events"][i]) == list(inf["events"].values())
-            pending[i] = te or tr
-    assert resets > 0
+        singles.check_step(act, *_step_copies(rb))
+    assert singles.resets > 0
 
 
 @pytest.mark.skipif(not goodhart._core.ZERO_COPY, reason="free-threaded build: no zero-copy")
